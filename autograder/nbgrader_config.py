@@ -1,0 +1,19 @@
+"""nbgrader configuration of a convgrade course.
+
+The `convgrade` command loads this file and sets `CourseDirectory.root` itself (the
+repository root, or `--course DIR`), so no config file is needed in the course.
+Teachers change behaviour here, not in code.
+"""
+c = get_config()  # noqa: F821 - provided by traitlets when the file is loaded
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.ClearSolutions.begin_solution_delimeter = "BEGIN SOLUTION"
+c.ClearSolutions.end_solution_delimeter = "END SOLUTION"
+c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
+c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
+# Released notebooks run in the students' environment (no `reference`, no `autograder`).
+c.ExecutePreprocessor.timeout = 120
+c.Execute.timeout = 120
+# Late penalty: nbgrader's plugin; set a policy here (e.g. SubMarks) to deduct.
+c.AssignLatePenalties.plugin_class = "nbgrader.plugins.latesubmission.LateSubmissionPlugin"
