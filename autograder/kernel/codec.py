@@ -34,8 +34,12 @@ def encode(value, *, _depth=0):
     # exact-type checks first: subclasses of int/float/str go through their numeric value
     if value is None or type(value) in (bool, str):
         return value
-    if isinstance(value, np.ndarray) or isinstance(value, np.generic):
-        return _encode_array(np.asarray(value))
+    if isinstance(value, np.generic):  # NumPy scalars travel as Python numbers
+        if value.dtype.kind not in "biuf":
+            return {"__unencodable__": "scalar of dtype %s" % value.dtype}
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return _encode_array(value)
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, numbers.Integral):
