@@ -24,7 +24,9 @@ class NbgraderCourse:
         """Run `nbgrader ARGS` with the course's config; returns the CompletedProcess."""
         cmd = [str(VENV_BIN / "nbgrader"), *args, f"--config={self.root / 'nbgrader_config.py'}",
                f"--CourseDirectory.root={self.root}"]
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        # nbgrader runs `alembic` (and kernels) from PATH: the venv's own bin must come first.
+        env = dict(os.environ, PYTHONUNBUFFERED="1",
+                   PATH=os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")]))
         proc = subprocess.run(cmd, cwd=self.root, env=env, capture_output=True, text=True, timeout=timeout)
         if check and proc.returncode != 0:
             raise AssertionError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n"
@@ -57,10 +59,20 @@ class NbgraderCourse:
             return {g.name: (g.score, g.max_score) for nb in sub.notebooks for g in nb.grades}
 
 
-@pytest.fixture
-def nbgrader_course(tmp_path):
-    """An empty course (config copied in) whose assignments tests add from `source/`."""
-    root = tmp_path / "course"
+def new_course(root: Path) -> NbgraderCourse:
+    """An empty course at `root` (config copied in) whose assignments tests add from `source/`."""
     (root / "source").mkdir(parents=True)
     shutil.copy(CONFIG, root / "nbgrader_config.py")
     return NbgraderCourse(root)
+
+
+@pytest.fixture
+def nbgrader_course(tmp_path):
+    """An empty course (config copied in) whose assignments tests add from `source/`."""
+    return new_course(tmp_path / "course")
+
+
+@pytest.fixture(scope="module")
+def nbgrader_course_module(tmp_path_factory):
+    """One empty course shared by a module's tests: grade a batch once, assert on it many times."""
+    return new_course(tmp_path_factory.mktemp("module") / "course")

@@ -47,6 +47,7 @@ class Case:
     Exactly one of ``call`` (a function name, called with ``args``/``kwargs``) and
     ``value`` (a variable name) is set. ``expected`` and ``context`` never leave the
     grader. ``describe`` is shown to the student, so it must not reveal hidden inputs.
+    ``expected`` may be an exception class (``ValueError``): the call must raise it.
     """
 
     call: str | None = None
@@ -83,28 +84,48 @@ class Outcome:
 
 @dataclass
 class CheckResult:
-    """A whole check: the weighted share of its cases, and each case's outcome."""
+    """A whole check: the weighted share of its cases, and each case's outcome.
+
+    ``labels`` says which case each outcome judges (student-safe, as in :func:`_what`).
+    """
 
     check_id: str
     fraction: float
     outcomes: list
     library_calls: list = field(default_factory=list)
+    labels: list = field(default_factory=list)
+
+    #: at most this many case lines in a message; the rest are counted
+    MAX_LINES = 6
 
     @property
     def passed(self):
         return self.fraction >= 1.0 - 1e-12
 
     def message(self):
-        """The student-facing summary: a headline, then one line per case not fully right."""
+        """The student-facing summary: a headline, then one line per case not fully right.
+
+        A misconception is explained once; later cases it explains are listed briefly."""
         check = get(self.check_id)
         right = sum(1 for o in self.outcomes if o.fraction >= 1.0 - 1e-12)
         lines = ["%s: %d of %d cases right (%.0f%% of the marks)."
                  % (check.title, right, len(self.outcomes), 100 * self.fraction)]
-        seen = set()
-        for outcome in self.outcomes:
-            if outcome.fraction < 1.0 - 1e-12 and outcome.message not in seen:
-                seen.add(outcome.message)
+        explained, seen, hidden = set(), set(), 0
+        labels = self.labels or [""] * len(self.outcomes)
+        for label, outcome in zip(labels, self.outcomes):
+            if outcome.fraction >= 1.0 - 1e-12 or outcome.message in seen:
+                continue
+            seen.add(outcome.message)
+            if len(lines) > self.MAX_LINES:
+                hidden += 1
+            elif outcome.misconception and outcome.misconception in explained and label:
+                lines.append("- %s: the same mistake as above." % label)
+            else:
                 lines.append("- " + outcome.message)
+            if outcome.misconception:
+                explained.add(outcome.misconception)
+        if hidden:
+            lines.append("- ... and %d more case%s like these." % (hidden, "s" * (hidden > 1)))
         return "\n".join(lines)
 
 
@@ -217,8 +238,13 @@ def score(check_id, cases, records):
                                          "the kernel stopping ended the run first." % _what(case)))
             continue
         if not record.get("ok"):
-            outcomes.append(Outcome(0.0, "%s raised %s: %s" % (
-                _what(case), record.get("error", "an error"), str(record.get("message", ""))[:300])))
+            error = expected_exception(case)
+            if error is not None and record.get("error") == error.__name__:
+                outcomes.append(Outcome(1.0, "%s raised %s, as it should." % (_what(case), error.__name__)))
+                continue
+            outcomes.append(Outcome(0.0, "%s raised %s: %s%s" % (
+                _what(case), record.get("error", "an error"), str(record.get("message", ""))[:300],
+                "; it should raise %s" % error.__name__ if error is not None else "")))
             continue
         used = [c for c in record.get("library_calls", []) if c in check.library_functions]
         if used:
@@ -236,7 +262,8 @@ def score(check_id, cases, records):
         outcomes.append(check.compare(case, submitted))
     total = sum(c.weight for c in cases) or 1.0
     fraction = sum(o.fraction * c.weight for o, c in zip(outcomes, cases)) / total
-    return CheckResult(check_id, float(min(max(fraction, 0.0), 1.0)), outcomes, sorted(library_calls))
+    return CheckResult(check_id, float(min(max(fraction, 0.0), 1.0)), outcomes, sorted(library_calls),
+                       [_what(c) for c in cases])
 
 
 def run_in_process(check_id, namespace, student=None, rng=None):
@@ -260,6 +287,16 @@ def run_in_process(check_id, namespace, student=None, rng=None):
     if not result.passed:
         raise AssertionError(result.message())
     return result
+
+
+def expected_exception(case):
+    """The exception class a case expects its call to raise (``Case(expected=ValueError)``),
+    or None. A record whose ``error`` names that class earns the case in full; a value
+    returned instead goes to the check's ``compare``, which must say it should have raised."""
+    expected = case.expected
+    if isinstance(expected, type) and issubclass(expected, BaseException):
+        return expected
+    return None
 
 
 def _what(case):
