@@ -1,0 +1,506 @@
+"""ps1 "Feature maps by hand" and its Dutch twin ps1_nl: variants, answer key, checks, notebooks.
+
+Fast tests hold the per-student variant, the answer key and the checks
+(``autograder/checks/ps1.py``) against independent oracles (SciPy, PyTorch, counting by
+hand) and against the model solutions, wrong answers and values that are not answers, and
+hold the committed ``release/`` against what ``nbgrader generate_assignment`` makes now.
+The slow tests grade through the real nbgrader CLI (the source earns every autograded
+point, the untouched release none) and through convgrade's grading of a submission filed
+under a student id: the copying test, where alice's typed numbers handed in by bob earn
+bob nothing.
+"""
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+import torch
+from scipy import signal
+
+from autograder import checks
+from autograder.checks import ps1 as ps1_checks
+from convgrade_kernel import probe
+from convgrade_kernel.variants import variant
+
+ROOT = Path(__file__).resolve().parents[2]
+ASSIGNMENTS = ("ps1", "ps1_nl")
+
+
+def source_path(assignment):
+    return ROOT / "source" / assignment / ("%s.ipynb" % assignment)
+
+
+def release_path(assignment):
+    return ROOT / "release" / assignment / ("%s.ipynb" % assignment)
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+#: autograded test cell -> (item, points); the same in both languages
+TEST_CELLS = {
+    "test_bump": ("bump", 1), "test_vertical": ("vertical_map", 2),
+    "test_horizontal": ("horizontal_map", 2), "test_combined": ("combined_map", 1),
+    "test_smiley": ("smiley", 2), "test_flipped": ("flipped_kernel", 1),
+    "test_correlation": ("correlation", 1), "test_convolution": ("convolution", 1),
+    "test_sizes": ("output_sizes", 2), "test_dilated": ("dilated_size", 1),
+    "test_max_pool": ("max_pool", 1), "test_avg_pool": ("avg_pool", 1), "test_rgb": ("rgb", 1),
+    "test_layer_maps": ("layer_maps", 1), "test_layer_weights": ("layer_weights", 1),
+}
+#: answer cell -> the items whose variables it sets
+ANSWER_CELLS = {
+    "answer_bump": ["bump"], "answer_vertical": ["vertical_map"], "answer_horizontal": ["horizontal_map"],
+    "answer_combined": ["combined_map"], "answer_smiley": ["smiley"], "answer_flipped": ["flipped_kernel"],
+    "answer_correlation": ["correlation"], "answer_convolution": ["convolution"],
+    "answer_sizes": ["output_sizes"], "answer_dilated": ["dilated_size"], "answer_max_pool": ["max_pool"],
+    "answer_avg_pool": ["avg_pool"], "answer_rgb": ["rgb"], "answer_layer": ["layer_maps", "layer_weights"],
+}
+MANUAL_CELLS = {"effect_of_filters": 2, "pooling_effect": 1}
+FULL = {grade_id: float(points) for grade_id, (_, points) in TEST_CELLS.items()}
+ITEMS = [item for item, _ in TEST_CELLS.values()]
+
+
+def variable(item):
+    return checks.get("ps1.%s" % item).variable
+
+
+def oracle_key(v):
+    """The answers of variant ``v`` computed without ``reference``: SciPy, PyTorch and counting."""
+    F = torch.nn.functional
+
+    def t(a):
+        return torch.tensor(np.asarray(a), dtype=torch.float64)
+
+    def size(n, k, p, s, d=1):
+        return F.conv1d(torch.zeros(1, 1, n), torch.zeros(1, 1, k), stride=s, padding=p, dilation=d).shape[-1]
+
+    image, face, detector = v["lines_image"], v["smiley"], v["smiley_filter"]
+    vertical = signal.correlate2d(image, v["vertical_filter"], mode="valid")
+    horizontal = signal.correlate2d(image, v["horizontal_filter"], mode="valid")
+    layer = torch.nn.Conv2d(v["layer_channels"], v["layer_filters"], v["layer_kernel"])
+    return {
+        "bump": signal.correlate(v["bump_signal"], v["bump_filter"], mode="valid"),
+        "vertical_map": vertical,
+        "horizontal_map": horizontal,
+        "combined_map": vertical + horizontal,
+        # the lesson's rule: count the cells where the filter and the image both have a 1
+        "smiley": [int(np.logical_and(face[r:r + 3, c:c + 3] == 1, detector == 1).sum())
+                   for r, c in v["smiley_positions"]],
+        "flipped_kernel": np.rot90(v["corr_kernel"], 2),
+        "correlation": signal.correlate2d(v["corr_image"], v["corr_kernel"], mode="valid"),
+        "convolution": signal.convolve2d(v["corr_image"], v["corr_kernel"], mode="valid"),
+        "output_sizes": [size(*row) for row in v["sizes"].tolist()],
+        "dilated_size": size(*v["dilated"].tolist()),
+        "max_pool": F.max_pool2d(t(v["pool_input"])[None, None], 2).numpy()[0, 0],
+        "avg_pool": F.avg_pool2d(t(v["pool_input"])[None, None], 2).numpy()[0, 0],
+        "rgb": F.conv2d(t(v["rgb_patch"])[None], t(v["rgb_filter"])[None], t([v["rgb_bias"]])).item(),
+        "layer_maps": layer(torch.zeros(1, v["layer_channels"], 9, 9)).shape[1],
+        "layer_weights": sum(p.numel() for p in layer.parameters()),
+    }
+
+
+def judge(assignment, item, value, student):
+    """The CheckResult of ``value`` as ``student``'s answer, through the probe and codec."""
+    check_id = "%s.%s" % (assignment, item)
+    check = checks.get(check_id)
+    cases = check.cases(np.random.default_rng(0), student)
+    records = {i: probe._run_case(check_id, i, c.plan_entry(), {check.variable: value}, [])
+               for i, c in enumerate(cases)}
+    return checks.score(check_id, cases, records)
+
+
+# ------------------------------------------------------------------ variants and key
+
+def test_variant_is_a_pure_function_of_the_student_and_shared_by_both_languages():
+    alice, again, dutch, bob = (variant("ps1", "alice"), variant("ps1", "alice"),
+                                variant("ps1_nl", "alice"), variant("ps1", "bob"))
+    assert alice.keys() == again.keys() == dutch.keys() == bob.keys()
+    for key in alice:
+        np.testing.assert_array_equal(alice[key], again[key])
+        np.testing.assert_array_equal(alice[key], dutch[key])
+    differing = [k for k in alice if not np.array_equal(alice[k], bob[k])]
+    assert len(differing) >= len(alice) - 4, differing  # only the fixed line detectors may agree
+
+
+def test_neighbours_get_different_questions():
+    keys = [ps1_checks.answer_key("ps1", "student%02d" % i) for i in range(40)]
+    for item in ("bump", "vertical_map", "correlation", "convolution", "max_pool", "avg_pool", "rgb",
+                 "output_sizes", "layer_weights"):
+        distinct = {repr(k[item]) for k in keys}
+        assert len(distinct) >= 20, (item, len(distinct))
+    assert sum(k["smiley"] == [0] * 4 for k in keys) <= 2  # counts are rarely all zero
+
+
+def test_variant_questions_are_well_posed():
+    for i in range(60):
+        v = variant("ps1", "s%d" % i)
+        assert v["bump_signal"].shape == (9,) and set(np.unique(v["bump_signal"])) == {0, 1}
+        image = v["lines_image"]
+        assert image.shape == (6, 6) and (image.sum(axis=0) >= 3).any() and (image.sum(axis=1) >= 3).any()
+        assert v["smiley"].shape == (7, 7) and len({tuple(p) for p in v["smiley_positions"].tolist()}) == 4
+        assert ((0 <= v["smiley_positions"]) & (v["smiley_positions"] <= 4)).all()
+        kernel = v["corr_kernel"]
+        assert not np.array_equal(kernel, np.rot90(kernel, 2)), "correlation and convolution must differ"
+        for n, k, p, s in v["sizes"].tolist():
+            assert n + 2 * p >= k and s >= 1
+        n, k, p, s, d = v["dilated"].tolist()
+        assert n + 2 * p >= d * (k - 1) + 1 and d >= 2
+        assert v["pool_input"].shape == (4, 4) and v["rgb_patch"].shape == v["rgb_filter"].shape == (3, 3, 3)
+
+
+@pytest.mark.parametrize("student", ["alice", "bob", "s0001", "Zoë van der Berg", "42"])
+def test_answer_key_agrees_with_independent_oracles(student):
+    key, oracle = ps1_checks.answer_key("ps1", student), oracle_key(variant("ps1", student))
+    assert list(key) == ITEMS
+    for item in ITEMS:
+        np.testing.assert_allclose(np.asarray(key[item], dtype=float), np.asarray(oracle[item], dtype=float),
+                                   atol=1e-12, err_msg=item)
+    assert ps1_checks.answer_key("ps1_nl", student) == key
+
+
+def test_answer_key_is_plain_data_and_refuses_unknown_assignments():
+    key = ps1_checks.answer_key("ps1", "alice")
+    assert isinstance(key["vertical_map"], list) and isinstance(key["layer_weights"], int)
+    assert all(isinstance(x, int) for x in key["output_sizes"])
+    with pytest.raises(ValueError, match="assignment must be one of ps1, ps1_nl, got 'ps2'"):
+        ps1_checks.answer_key("ps2", "alice")
+    with pytest.raises(ValueError, match="student id is empty"):
+        ps1_checks.answer_key("ps1", "")
+
+
+# ------------------------------------------------------------------ the checks
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_key_earns_every_check_in_process(assignment):
+    key = ps1_checks.answer_key(assignment, "alice")
+    namespace = {variable(item): key[item] for item in ITEMS}
+    namespace["STUDENT_ID"] = "alice"
+    for item in ITEMS:
+        assert checks.run_in_process("%s.%s" % (assignment, item), namespace).passed
+    # numpy arrays and tuples are answers too
+    namespace = {variable(item): np.asarray(key[item]) for item in ITEMS}
+    namespace["answer_sizes"] = tuple(key["output_sizes"])
+    for item in ITEMS:
+        assert checks.run_in_process("%s.%s" % (assignment, item), namespace, student="alice").passed
+
+
+def test_answers_copied_from_a_classmate_fail_for_the_filed_under_student():
+    alice, bob = ps1_checks.answer_key("ps1", "alice"), ps1_checks.answer_key("ps1", "bob")
+    differing = [item for item in ITEMS if alice[item] != bob[item]]
+    assert len(differing) >= len(ITEMS) - 2, differing
+    for item in differing:
+        assert judge("ps1", item, alice[item], "bob").fraction < 1, item
+        assert judge("ps1", item, alice[item], "alice").fraction == 1, item
+
+
+def _first_student_where(condition):
+    for i in range(200):
+        student = "m%d" % i
+        v, key = variant("ps1", student), ps1_checks.answer_key("ps1", student)
+        if condition(v, key):
+            return student, v, key
+    raise AssertionError("no student found")
+
+
+MISTAKES = [
+    # (item, how the wrong answer is made from the variant and key, misconception)
+    ("correlation", lambda v, k: k["convolution"], "flipped_kernel"),
+    ("bump", lambda v, k: signal.convolve(v["bump_signal"], v["bump_filter"], mode="valid").tolist(),
+     "flipped_kernel"),
+    ("vertical_map", lambda v, k: np.transpose(k["vertical_map"]).tolist(), "transposed"),
+    ("max_pool", lambda v, k: k["avg_pool"], "average_instead_of_max"),
+    ("avg_pool", lambda v, k: k["max_pool"], "max_instead_of_average"),
+    ("output_sizes", lambda v, k: [x - 1 for x in k["output_sizes"]], "off_by_one"),
+    ("output_sizes", lambda v, k: [(n - k_ + 2 * p) / s + 1 for n, k_, p, s in v["sizes"].tolist()],
+     "not_floored"),
+    ("dilated_size", lambda v, k: (lambda n, k_, p, s, d: (n + 2 * p - k_) // s + 1)(*v["dilated"].tolist()),
+     "dilation_ignored"),
+    ("rgb", lambda v, k: k["rgb"] - v["rgb_bias"], "bias_forgotten"),
+    ("layer_weights", lambda v, k: v["layer_filters"] * v["layer_kernel"] ** 2 * v["layer_channels"],
+     "bias_forgotten"),
+]
+
+
+@pytest.mark.parametrize("item, wrong, misconception", MISTAKES, ids=[m[2] + "-" + m[0] for m in MISTAKES])
+def test_a_mistake_costs_marks_and_is_named_in_both_languages(item, wrong, misconception):
+    def shows_the_mistake(v, k):
+        answer = wrong(v, k)
+        if item == "output_sizes":  # some row shows it (a stride-1 row cannot show not_floored)
+            return any(not np.isclose(a, b) for a, b in zip(answer, k[item]))
+        return np.shape(answer) == np.shape(k[item]) and not np.allclose(answer, k[item])
+
+    student, v, key = _first_student_where(shows_the_mistake)
+    answer = wrong(v, key)
+    english, dutch = judge("ps1", item, answer, student), judge("ps1_nl", item, answer, student)
+    for result in (english, dutch):
+        assert result.fraction < 1
+        named = {o.misconception for o in result.outcomes if o.fraction < 1}
+        # two mistakes may give the same number in one row; diagnosis then names the specific one
+        assert misconception in named and None not in named, named
+    assert checks.get("ps1." + item).lang == "en" and checks.get("ps1_nl." + item).lang == "nl"
+    from autograder.diagnosis import MISCONCEPTIONS
+
+    assert MISCONCEPTIONS[misconception] in english.message()
+    assert ps1_checks.MISCONCEPTIONS_NL[misconception] in dutch.message()
+    assert MISCONCEPTIONS[misconception] not in dutch.message()
+
+
+def test_the_convolution_item_recognises_a_cross_correlation():
+    student, v, key = _first_student_where(lambda v, k: k["correlation"] != k["convolution"])
+    english = judge("ps1", "convolution", key["correlation"], student)
+    dutch = judge("ps1_nl", "convolution", key["correlation"], student)
+    assert english.fraction < 1 and "This is the cross-correlation" in english.message()
+    assert "Dit is de kruiscorrelatie" in dutch.message()
+    unturned = judge("ps1", "flipped_kernel", v["corr_kernel"].tolist(), student)
+    assert unturned.fraction < 1 and "This is the kernel as it was" in unturned.message()
+
+
+def test_a_feature_map_with_some_entries_wrong_earns_part_of_the_marks():
+    key = ps1_checks.answer_key("ps1", "alice")
+    almost = copy.deepcopy(key["vertical_map"])
+    almost[3][3] += 1
+    result = judge("ps1", "vertical_map", almost, "alice")
+    assert 0 < result.fraction < 1 and "1 of 16 entries are wrong" in result.message()
+    sizes = [key["output_sizes"][0], -1, key["output_sizes"][2]]
+    result = judge("ps1_nl", "output_sizes", sizes, "alice")
+    assert result.fraction == pytest.approx(2 / 3) and "rij 2" in result.message()
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+
+@pytest.mark.parametrize("value", ["3", None, AlwaysEqual(), [[1, 2], [3]], [[float("nan")] * 4] * 4,
+                                   [[1, 2, 3, 4]] * 3, True, {"a": 1}])
+def test_values_that_are_not_the_answer_earn_nothing_with_a_reason(value):
+    for assignment in ASSIGNMENTS:
+        for item in ("vertical_map", "output_sizes", "layer_maps"):
+            result = judge(assignment, item, value, "alice")
+            assert result.fraction == 0, (assignment, item, value)
+            assert all(o.message for o in result.outcomes)
+
+
+def test_a_missing_answer_or_id_earns_nothing_with_a_reason():
+    result = checks.score("ps1.bump", checks.get("ps1.bump").cases(None, "alice"),
+                          {0: probe._run_case("ps1.bump", 0, {"value": "answer_bump"}, {}, [])})
+    assert result.fraction == 0 and "NameError" in result.message()
+    with pytest.raises(ValueError, match="student id is empty"):
+        checks.run_in_process("ps1.bump", {"answer_bump": [0] * 7, "STUDENT_ID": ""})
+
+
+# ------------------------------------------------------------------ the notebooks
+
+def nbgrader_cells(nb):
+    return [(c.cell_type, c.metadata.get("nbgrader")) for c in nb.cells]
+
+
+def test_the_two_notebooks_are_twins_with_the_same_grading():
+    english, dutch = read(source_path("ps1")), read(source_path("ps1_nl"))
+    assert nbgrader_cells(english) == nbgrader_cells(dutch)
+    for en, nl in zip(english.cells, dutch.cells):
+        if en.cell_type == "markdown":
+            assert en.source != nl.source, "an untranslated cell: %s" % en.source[:80]
+        if "### BEGIN HIDDEN TESTS" in en.source:
+            assert en.source.split("### BEGIN HIDDEN TESTS")[1] == \
+                nl.source.split("### BEGIN HIDDEN TESTS")[1].replace('"ps1_nl.', '"ps1.')
+    dutch_text = " ".join(c.source for c in dutch.cells if c.cell_type == "markdown")
+    for term in ("kenmerkkaart", "stapgrootte (stride)", "opvulling (padding)", "filter", "kruiscorrelatie"):
+        assert term in dutch_text, term
+    assert 'variant("ps1_nl", STUDENT_ID)' in "".join(c.source for c in dutch.cells)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_cells_follow_the_contract(assignment):
+    nb = read(source_path(assignment))
+    graded = {}
+    for cell in nb.cells:
+        nbg = cell.metadata.get("nbgrader", {})
+        if nbg.get("grade") and cell.cell_type == "code":
+            graded[nbg["grade_id"]] = nbg["points"]
+            assert nbg.get("locked") and not nbg.get("solution")
+            ids = [line.split('"')[1] for line in cell.source.splitlines()
+                   if "convgrade_kernel.check(" in line]
+            assert ids == ["%s.%s" % (assignment, TEST_CELLS[nbg["grade_id"]][0])]
+            assert cell.source.index("### BEGIN HIDDEN TESTS") > cell.source.index("assert")
+            for check_id in ids:
+                checks.get(check_id)  # registered
+        elif nbg.get("grade"):
+            assert cell.cell_type == "markdown" and nbg.get("solution")
+            assert MANUAL_CELLS[nbg["grade_id"]] == nbg["points"]
+    assert graded == {k: v for k, v in FULL.items()}
+    solutions = [c.metadata.nbgrader["grade_id"] for c in nb.cells
+                 if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")]
+    assert solutions == ["student_id", *ANSWER_CELLS]
+    assert nb.metadata.kernelspec.name == "python3"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("student", ["alice", "bob", "demo-student"])
+def test_model_solutions_compute_the_key_from_any_variant(assignment, student, monkeypatch):
+    """The source's solution cells, run here with plain NumPy, give the reference's key."""
+    monkeypatch.delenv("CONVGRADE_STUDENT", raising=False)
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    namespace = {}
+    for cell in read(source_path(assignment)).cells:
+        nbg = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or nbg.get("grade"):
+            continue
+        if nbg.get("grade_id") == "student_id":
+            namespace["MY_ID"] = student
+        elif nbg.get("solution") or nbg.get("grade_id") == "variant":
+            exec(cell.source, namespace)
+    assert namespace["STUDENT_ID"] == student
+    key = ps1_checks.answer_key(assignment, student)
+    for item in ITEMS:
+        np.testing.assert_allclose(np.asarray(namespace[variable(item)], dtype=float),
+                                   np.asarray(key[item], dtype=float), err_msg=item)
+
+
+# ------------------------------------------------------------------ the release
+
+def test_release_is_generated_from_the_current_source(assert_release_current):
+    """A stale release fails: regenerate with `convgrade release ps1 --force` (and ps1_nl)."""
+    assert_release_current(*ASSIGNMENTS)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_holds_no_solution_and_no_hidden_test(assignment):
+    release = read(release_path(assignment))
+    text = "\n".join(cell.source for cell in release.cells)
+    for secret in ("BEGIN SOLUTION", "HIDDEN TESTS", "convgrade_kernel.check", "demo-student",
+                   "sliding", "[::-1, ::-1]", "// s + 1"):
+        assert secret not in text, secret
+    for cell in release.cells:
+        nbg = cell.metadata.get("nbgrader", {})
+        if nbg.get("solution"):
+            stub = "raise NotImplementedError()" if cell.cell_type == "code" else "YOUR ANSWER HERE"
+            assert stub in cell.source, nbg["grade_id"]
+        assert not cell.get("outputs")
+
+
+# ------------------------------------------------------------------ through nbgrader autograde
+
+def typed_by_hand(owner, assignment="ps1"):
+    """The release notebook as ``owner`` fills it in: their id, their key typed as literal
+    numbers (no code), and a sentence in each written answer."""
+    nb = read(release_path(assignment))
+    key = ps1_checks.answer_key(assignment, owner)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id == "student_id":
+            cell.source = 'MY_ID = "%s"' % owner
+        elif grade_id in ANSWER_CELLS:
+            cell.source = "\n".join("%s = %r" % (variable(item), key[item])
+                                    for item in ANSWER_CELLS[grade_id])
+        elif grade_id in MANUAL_CELLS:
+            cell.source = "The vertical filter finds vertical lines; max pooling keeps the strongest value."
+    return nb
+
+
+def test_a_typed_notebook_holds_only_literal_numbers():
+    nb = typed_by_hand("alice")
+    answers = [c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") in ANSWER_CELLS]
+    assert len(answers) == len(ANSWER_CELLS)
+    assert all("V[" not in a and "np." not in a for a in answers)
+    assert 'answer_bump = [' in answers[0]
+
+
+@pytest.fixture(scope="module")
+def graded(nbgrader_course_module):
+    """One `nbgrader generate_assignment` and one `nbgrader autograde` over both languages, each
+    with the source ("model") and the untouched release handed in;
+    {(assignment, student): {grade_id: score}}."""
+    course = nbgrader_course_module
+    for assignment in ASSIGNMENTS:
+        shutil.copytree(ROOT / "source" / assignment, course.root / "source" / assignment)
+        for student, path in (("model", source_path(assignment)), ("untouched", release_path(assignment))):
+            folder = course.root / "submitted" / student / assignment
+            folder.mkdir(parents=True)
+            shutil.copy(path, folder / path.name)
+    # the course holds only ps1 and ps1_nl: "*" is both, in one nbgrader run each
+    course.nbgrader("generate_assignment", "*", "--force")
+    proc = course.nbgrader("autograde", "*", "--force")
+    scores = {}
+    for assignment in ASSIGNMENTS:
+        for student in ("model", "untouched"):
+            grades = course.scores(assignment, student)
+            assert {k: v[1] for k, v in grades.items() if k in FULL} == FULL
+            assert {k: v[1] for k, v in grades.items() if k in MANUAL_CELLS} == MANUAL_CELLS
+            scores[assignment, student] = {k: v[0] for k, v in grades.items() if k in FULL}
+    return scores, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_model_solution_earns_every_autograded_point_through_nbgrader(graded, assignment):
+    scores, log = graded
+    assert scores[assignment, "model"] == FULL, log[-4000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_untouched_release_earns_zero_through_nbgrader(graded, assignment):
+    scores, _ = graded
+    assert scores[assignment, "untouched"] == dict.fromkeys(FULL, 0.0)
+
+
+@pytest.mark.slow
+def test_copied_answers_earn_the_copier_nothing_and_the_owner_everything(nbgrader_course):
+    """THE COPYING TEST. alice types the numbers of her own variant; bob hands in the very same
+    notebook (it even says MY_ID = "alice"). Graded under the id each submission is filed under,
+    alice keeps every by-hand point and bob loses every point whose answer differs for him."""
+    from autograder.course import Course
+    from autograder.grading import grade_submission
+
+    nbgrader_course.add_assignment("ps1")
+    shutil.copytree(ROOT / "release" / "ps1", nbgrader_course.root / "release" / "ps1")
+    alices = typed_by_hand("alice")
+    for student in ("alice", "bob"):
+        nbgrader_course.submit("ps1", student, {"ps1.ipynb": alices})
+    course = Course(nbgrader_course.root)
+    results = {student: grade_submission(course, "ps1", student, rng_seed=0) for student in ("alice", "bob")}
+    scores = {student: {i.grade_id: i.score for i in r.items} for student, r in results.items()}
+    messages = {i.grade_id: i.message for i in results["bob"].items}
+
+    assert results["alice"].status == results["bob"].status == "graded", \
+        (results["alice"].detail, results["bob"].detail)
+    assert {g: scores["alice"][g] for g in FULL} == FULL
+    assert {g: scores["alice"][g] for g in MANUAL_CELLS} == dict.fromkeys(MANUAL_CELLS)  # for the teacher
+
+    alice_key, bob_key = ps1_checks.answer_key("ps1", "alice"), ps1_checks.answer_key("ps1", "bob")
+    for grade_id, (item, points) in TEST_CELLS.items():
+        if alice_key[item] != bob_key[item]:
+            assert scores["bob"][grade_id] < points, (grade_id, messages[grade_id])
+    bob_total = sum(scores["bob"][g] for g in FULL)
+    assert bob_total <= 0.25 * sum(FULL.values()), scores["bob"]
+    assert "0 of 1 cases right" in messages["test_correlation"]
+
+
+@pytest.mark.slow
+def test_a_typed_release_runs_clean_in_the_students_kernel(monkeypatch, tmp_path):
+    """What a student runs: the release in the students' environment (no `reference`, no
+    `autograder`), filled in by hand. Every cell runs, the public tests pass, the figures
+    are drawn, and the numbers shown are the student's own."""
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("JUPYTER_PATH", str(ROOT / ".venv-student" / "share" / "jupyter"))
+    for name in ("CONVGRADE_STUDENT", "JUPYTERHUB_USER", "CONVGRADE_PLAN"):
+        monkeypatch.delenv(name, raising=False)
+    nb = typed_by_hand("alice", "ps1_nl")
+    NotebookClient(nb, kernel_name="convgrade-student", timeout=120, allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    errors = [(c.metadata.get("nbgrader", {}).get("grade_id"), o.get("ename"), o.get("evalue"))
+              for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors == []
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 10
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "Jouw getallen horen bij leerlingnummer: alice" in text
+    assert "jouw signaal: %s" % variant("ps1", "alice")["bump_signal"].tolist() in text
+    assert text.count("De vorm klopt.") == len(TEST_CELLS) - 1  # test_combined draws instead
