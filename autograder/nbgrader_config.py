@@ -17,3 +17,8 @@ c.ExecutePreprocessor.timeout = 120
 c.Execute.timeout = 120
 # Late penalty: nbgrader's plugin; set a policy here (e.g. SubMarks) to deduct.
 c.AssignLatePenalties.plugin_class = "nbgrader.plugins.latesubmission.LateSubmissionPlugin"
+# c.LateSubmissionPlugin.penalty_method = "zero"   # a late submission scores 0 (set the due date with
+#                                                   # `nbgrader db assignment add NAME --duedate=...`)
+# `convgrade collect NAME` without --from reads nbgrader's exchange, which needs both of:
+# c.CourseDirectory.course_id = "cnn101"
+# c.Exchange.root = "/srv/nbgrader/exchange"
