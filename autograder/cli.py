@@ -147,7 +147,7 @@ def main(argv=None):
         if isinstance(exc, SQLAlchemyError):
             from autograder.store import database_error
 
-            return _fail(str(database_error(exc, _db_url(args) or "the gradebook")), 2)
+            return _fail(str(database_error(exc, _db_url(args) or _course(args).db_url)), 2)
         raise
     finally:
         nbgrader_log.setLevel(saved[0])
@@ -330,7 +330,7 @@ def cmd_demo(args):
 
 def cmd_lab(args):
     lab = _optional("autograder.lab", "lab")
-    return lab.run_lab(_course(args).root, student=args.student, port=args.port)
+    return lab.run_lab(_course(args).root, student=args.student, port=args.port, db_url=_db_url(args))
 
 
 COMMANDS = {"release": cmd_release, "collect": cmd_collect, "autograde": cmd_autograde, "feedback": cmd_feedback,
