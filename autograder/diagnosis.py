@@ -335,7 +335,7 @@ def _tolerance(rtol, atol):
     return "|yours - expected| <= %g + %g * |expected|" % (atol, rtol)
 
 
-def _as_numeric_array(value):
+def as_numeric_array(value):
     """``value`` as a float array, or None when it is not an array of real numbers."""
     if isinstance(value, (str, bytes, dict)) or value is None:
         return None
@@ -385,7 +385,7 @@ def diagnose_feature_map(submitted, expected, mutants, *, rtol=1e-6, atol=1e-6):
         message explains every mutant it matches.
     """
     expected = np.asarray(expected, dtype=np.float64)
-    arr = _as_numeric_array(submitted)
+    arr = as_numeric_array(submitted)
     if arr is None:
         return Outcome(0.0, "Expected an array of numbers of shape %s, but got %s."
                        % (tuple(expected.shape), _describe_type(submitted)), expected=expected)

@@ -339,19 +339,7 @@ def _zero_items(source_nb, notebook, message):
 def _record_counts(path):
     """``{(check id, case index): number of records}`` in a results file (the probe
     writes one per case each time a check runs)."""
-    counts = Counter()
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                try:
-                    record = json.loads(line)
-                except (ValueError, RecursionError):
-                    continue
-                if isinstance(record, dict) and isinstance(record.get("case"), int):
-                    counts[(record.get("check"), record["case"])] += 1
-    except FileNotFoundError:
-        pass
-    return counts
+    return Counter((record["check"], record["case"]) for record in checks_api.iter_records(path))
 
 
 def submission_hash(folder):

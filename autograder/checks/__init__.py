@@ -197,12 +197,11 @@ def build_plan(check_ids, student, rng):
     return plan, cases
 
 
-def read_records(path):
-    """Parse the kernel's results file: ``{check_id: {case_index: record}}``.
+def iter_records(path):
+    """The well-formed records of a kernel's results file, in the order written.
 
-    The last record of a case wins (the probe writes after anything the student's own
-    code may have written), and lines that are not JSON objects are skipped."""
-    records: dict = {}
+    Lines that are not JSON objects with a string ``check`` and an int ``case`` are
+    skipped (a student's code can write to the file too); a missing file has none."""
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             for line in fh:
@@ -212,9 +211,19 @@ def read_records(path):
                     continue
                 if isinstance(record, dict) and isinstance(record.get("check"), str) \
                         and isinstance(record.get("case"), int):
-                    records.setdefault(record["check"], {})[record["case"]] = record
+                    yield record
     except FileNotFoundError:
-        pass
+        return
+
+
+def read_records(path):
+    """Parse the kernel's results file: ``{check_id: {case_index: record}}``.
+
+    The last record of a case wins (the probe writes after anything the student's own
+    code may have written)."""
+    records: dict = {}
+    for record in iter_records(path):
+        records.setdefault(record["check"], {})[record["case"]] = record
     return records
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 import reference
 from autograder.checks import Case, Check, Outcome, expected_exception, register
-from autograder.diagnosis import (conv2d_mutants, diagnose_feature_map, diagnose_number,
+from autograder.diagnosis import (as_numeric_array, conv2d_mutants, diagnose_feature_map, diagnose_number,
                                   output_size_mutants, pool_mutants)
 
 #: The pixel (row, column) of ``camera_image()`` whose Sobel value the notebook asks for.
@@ -340,7 +340,7 @@ class DiagonalFilter(Check):
                 for size, offset in ((9, 0), (13, int(rng.integers(-3, 4))))]
 
     def compare(self, case, submitted):
-        kernel = _numeric(submitted)
+        kernel = as_numeric_array(submitted)
         if kernel is None or kernel.shape != (3, 3):
             return Outcome(0.0, "my_diagonal_filter must be a 3x3 array of numbers; got %s."
                            % (("shape %s" % (kernel.shape,)) if kernel is not None else type(submitted).__name__))
@@ -367,19 +367,8 @@ class DiagonalFilter(Check):
 
 # --------------------------------------------------------------------------- helpers
 
-def _numeric(value):
-    """``value`` as a float array, or None when it is not numbers."""
-    if isinstance(value, (str, bytes, dict)) or value is None:
-        return None
-    try:
-        arr = np.asarray(value)
-    except Exception:
-        return None
-    return arr.astype(float) if arr.dtype.kind in "biuf" else None
-
-
 def _scalar(value):
-    arr = _numeric(value)
+    arr = as_numeric_array(value)
     return float(arr) if arr is not None and arr.size == 1 else None
 
 
@@ -393,7 +382,7 @@ def _judge_shape(submitted, expected, mutants=None, what="the shape"):
     Each of the two sizes goes through :func:`diagnose_number` with ``mutants`` (the
     wrong sizes along one axis); the answer earns 1 only when both are right.
     """
-    arr = _numeric(submitted)
+    arr = as_numeric_array(submitted)
     if arr is None or arr.shape != (2,):
         return Outcome(0.0, "%s must be a shape (rows, columns): two whole numbers, for example "
                             "(10, 12); got %r." % (what, submitted if arr is None else arr.tolist()),

@@ -27,7 +27,7 @@ import numpy as np
 
 import reference
 from autograder.checks import Case, Check, Outcome, register
-from autograder.diagnosis import (MISCONCEPTIONS, conv2d_backward_mutants, conv2d_mutants, diagnose_feature_map,
+from autograder.diagnosis import (MISCONCEPTIONS, as_numeric_array, conv2d_backward_mutants, conv2d_mutants, diagnose_feature_map,
                                   diagnose_number)
 
 #: Test accuracy of ``predict`` that earns full marks (the notebook states it).
@@ -78,16 +78,6 @@ def correlate_valid(image, kernel):
                                  mode="valid")
 
 
-def _numeric(value):
-    if isinstance(value, (str, bytes, dict)) or value is None:
-        return None
-    try:
-        arr = np.asarray(value)
-    except Exception:
-        return None
-    return arr.astype(float) if arr.dtype.kind in "biuf" else None
-
-
 def _parts(submitted, count, what):
     """``submitted`` as a tuple of ``count`` values, or an Outcome saying it is not one."""
     if isinstance(submitted, (tuple, list)) and len(submitted) == count:
@@ -110,7 +100,7 @@ def _combine(named_outcomes, weights):
 
 def _judge_scalar(submitted, expected, rtol, atol, mutants=None):
     """A number, also accepted as a 0-d or one-element array."""
-    value = _numeric(submitted)
+    value = as_numeric_array(submitted)
     if value is not None and value.size == 1:
         submitted = float(value.reshape(()))
     elif value is not None:
@@ -190,7 +180,7 @@ class NumericalGradient(Check):
 def _detector_outcome(kernel, target, test_images, who):
     """Judge a learned kernel by what it does: the Pearson correlation, over ``test_images``,
     between its maps and the maps of the ``target`` detector."""
-    arr = _numeric(kernel)
+    arr = as_numeric_array(kernel)
     if arr is None or arr.shape != target.shape:
         return Outcome(0.0, "%s must be a %dx%d array of numbers; got %s." % (
             who, target.shape[0], target.shape[1],
@@ -301,7 +291,7 @@ class DigitsCnn(Check):
 
     def compare(self, case, submitted):
         labels = case.context["labels"]
-        arr = _numeric(submitted)
+        arr = as_numeric_array(submitted)
         if arr is None:
             return Outcome(0.0, "predict must return an array of labels; got %s." % type(submitted).__name__)
         if arr.ndim == 2 and arr.shape == (len(labels), 10):
