@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import reference
-from ref_oracles import conv_cases, conv_output_size_formula, per_axis, resolve_padding, rng_arrays, torch_conv
+from ref_oracles import (
+    conv_cases, conv_output_size_formula, per_axis, resolve_padding, rng_arrays, torch_conv,
+)
 
 X4 = np.ones((1, 3, 5, 5))
 W4 = np.ones((2, 3, 3, 3))
@@ -393,7 +395,8 @@ def test_fuzz_pool2d(kind, call):
     except (ValueError, TypeError) as err:
         assert exact is None or x.ndim == 3, f"refused {x.shape} {kw}, which torch accepts: {err!r}"
         return
-    assert isinstance(x, np.ndarray) and x.dtype.kind in "biuf", f"accepted {type(x).__name__} {getattr(x, 'dtype', '')}"
+    assert isinstance(x, np.ndarray) and x.dtype.kind in "biuf", \
+        f"accepted {type(x).__name__} {getattr(x, 'dtype', '')}"
     if 0 in x.shape:
         return
     assert exact is not None, f"accepted {x.shape} {kw}, which torch refuses"
