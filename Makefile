@@ -14,14 +14,16 @@ PYTEST_ARGS ?=
 
 install: system-packages $(VENV)/.stamp-install $(STUDENT_VENV)/.stamp-install
 
-# bubblewrap is the autograder's sandbox; chromium and its driver serve the browser tests.
+# bubblewrap is the autograder's sandbox; chromium and its driver serve the browser tests;
+# postgresql's server programs (not on PATH) serve the `--db postgresql://` test.
 system-packages:
 	@missing=""; for b in bwrap chromium; do command -v $$b >/dev/null 2>&1 || missing="$$missing $$b"; done; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian packages for:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap chromium chromium-driver >/dev/null; \
-	  else echo "missing:$$missing (install Debian's bubblewrap, chromium and chromium-driver as root)"; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap chromium chromium-driver postgresql >/dev/null; \
+	  else echo "missing:$$missing (install Debian's bubblewrap, chromium, chromium-driver and postgresql as root)"; fi; \
 	fi
 
 $(VENV)/.stamp-install: pyproject.toml

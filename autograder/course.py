@@ -55,10 +55,12 @@ class Course:
             from sqlalchemy.exc import ArgumentError
 
             try:
-                make_url(db_url)
+                url = make_url(db_url)
             except ArgumentError:
                 raise GradebookError("--db %r is not a database URL (sqlite:///PATH or "
                                      "postgresql://USER@HOST/DATABASE)" % db_url) from None
+            if url.drivername == "postgresql":
+                db_url = _postgresql_driver(url)
         self.db_url = db_url or "sqlite:///%s" % (self.root / "gradebook.db")
 
     def __repr__(self):
@@ -208,6 +210,18 @@ class Course:
                 return candidate
         raise SetupError("the students' kernel environment is missing (looked for %s); run `make install`"
                          % ", ".join(str(c) for c in candidates))
+
+
+def _postgresql_driver(url):
+    """A ``postgresql://`` URL with the driver that is installed: SQLAlchemy 2.1 picks
+    psycopg (3) for a bare ``postgresql://``, the project installs psycopg2."""
+    import importlib.util
+
+    for module, drivername in (("psycopg", "postgresql+psycopg"), ("psycopg2", "postgresql+psycopg2")):
+        if importlib.util.find_spec(module) is not None:
+            return url.set(drivername=drivername).render_as_string(hide_password=False)
+    raise GradebookError("--db %s needs a PostgreSQL driver for Python: pip install psycopg2-binary"
+                         % url.render_as_string(hide_password=True))
 
 
 def read_timestamp(folder):

@@ -32,7 +32,9 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1, groups=1):
     ``h_O = floor((h_I + p_b + p_a - d(h_K-1) - 1)/s) + 1``.
 
     - ``dx`` is the transposed convolution of ``dout`` with ``w`` (``w^T dout``,
-      then col2im), cropped to the input size.
+      then col2im), cropped to the input size; for stride 1 it is the forward
+      convolution of ``dout`` with the flipped, transposed kernel (Winograd
+      F(2x2, 3x3) for wide 3x3 kernels, see :mod:`reference.winograd`).
     - ``dw`` is ``dout`` times the patch matrix of ``x``: one matmul.
     - ``db`` is ``dout`` summed over batch and space.
 

@@ -34,9 +34,9 @@ __all__ = [
 
 def _arrays(fn, *named):
     """Float arrays in the dtype the first two (input and weight) decide; a bias follows it."""
-    out = [None if a is None else as_numeric_array(np, a, name, fn) for name, a in named]
+    out = [None if a is None and name == "bias" else as_numeric_array(np, a, name, fn) for name, a in named]
     dt = float_dtype(np, *[a for a in out[:2] if a is not None])
-    return [None if a is None else a.astype(dt) for a in out]
+    return [None if a is None else np.array(a, dtype=dt) for a in out]  # (a NumPy scalar becomes a 0-d array)
 
 
 def _conv(fn, nd, x, w, b, stride, padding, dilation, groups):
