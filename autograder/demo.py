@@ -145,7 +145,10 @@ def run_demo(workdir=None, students=30, workers=None, *, assignments=None, progr
 
     started = time.perf_counter()
     timings = {}
-    personas = simulate.simulated_class(students)
+    try:
+        personas = simulate.simulated_class(students)
+    except ValueError as exc:  # a class size the roster cannot fill: the teacher's --students
+        raise ConvgradeError("--students: %s" % exc) from None
     available = [a for a in (assignments or simulate.ASSIGNMENTS) if (REPOSITORY_ROOT / "source" / a).is_dir()]
     if not available:
         raise ConvgradeError("the demo needs source/%s in %s" % (simulate.ASSIGNMENTS[0], REPOSITORY_ROOT))

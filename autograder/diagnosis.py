@@ -98,6 +98,10 @@ MISCONCEPTIONS = {
 
 #: Most of the marks a feature map of the right shape can earn while some entries are wrong.
 FEATURE_MAP_SHAPE_CREDIT = 0.5
+#: The least (rtol, atol) for an answer computed in float32: it keeps about 7 significant
+#: digits, and a sum of dozens of products loses one more, so a right float32 feature map
+#: can miss a float64 tolerance of 1e-6.
+FLOAT32_TOLERANCE = (1e-4, 1e-5)
 
 
 # --------------------------------------------------------------------------- mutants
@@ -372,7 +376,8 @@ def diagnose_feature_map(submitted, expected, mutants, *, rtol=1e-6, atol=1e-6):
     mutants : dict
         ``{misconception key: wrong answer}`` from one of the ``*_mutants`` functions.
     rtol, atol : float
-        An entry is right when ``|yours - expected| <= atol + rtol * |expected|``.
+        An entry is right when ``|yours - expected| <= atol + rtol * |expected|``; for a
+        float32 answer at least :data:`FLOAT32_TOLERANCE`.
 
     Returns
     -------
@@ -385,6 +390,8 @@ def diagnose_feature_map(submitted, expected, mutants, *, rtol=1e-6, atol=1e-6):
         message explains every mutant it matches.
     """
     expected = np.asarray(expected, dtype=np.float64)
+    if getattr(submitted, "dtype", None) == np.float32:
+        rtol, atol = max(rtol, FLOAT32_TOLERANCE[0]), max(atol, FLOAT32_TOLERANCE[1])
     arr = as_numeric_array(submitted)
     if arr is None:
         return Outcome(0.0, "Expected an array of numbers of shape %s, but got %s."

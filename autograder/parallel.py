@@ -288,7 +288,7 @@ def run_dask(course, assignment, students, address, record, *, kwargs=None, prog
     kwargs = kwargs or {}
     try:
         client = Client(address, timeout=30)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:  # ValueError: a malformed address ("host" without port)
         raise ConvgradeError("cannot reach the Dask scheduler at %s: %s" % (address, " ".join(str(exc).split())))
     bar = _progress(len(students), assignment, progress)
     run = uuid.uuid4().hex[:8]

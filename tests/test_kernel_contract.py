@@ -172,3 +172,37 @@ def test_student_environment_has_no_answers():
                          env={"PATH": os.environ.get("PATH", "")}, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "True"]
+
+
+_ALIAS = getattr(np, "con" + "volve")  # bound before any check runs, as a student could
+
+
+def test_library_convolution_is_caught_through_an_alias_bound_earlier(tmp_path, monkeypatch):
+    result = _collect(tmp_path, {"double": lambda x: _ALIAS(x, [2.0])}, monkeypatch)
+    assert result.fraction == 0.0 and result.library_calls == ["numpy.convolve"]
+
+
+def test_library_convolution_in_scipy_is_caught_by_its_code(tmp_path, monkeypatch):
+    import scipy.signal
+
+    hidden = getattr(scipy.signal, "cor" + "relate")
+    result = _collect(tmp_path, {"double": lambda x: hidden(x, [2.0], mode="same")}, monkeypatch)
+    assert result.fraction == 0.0 and "scipy.signal.correlate" in result.library_calls
+
+
+def test_switching_the_tripwire_off_earns_nothing(tmp_path, monkeypatch):
+    def sneaky(x):
+        sys.setprofile(None)
+        return _ALIAS(x, [2.0])
+
+    result = _collect(tmp_path, {"double": sneaky}, monkeypatch)
+    assert result.fraction == 0.0 and "switched off" in result.message()
+    assert sys.getprofile() is None
+
+
+def test_the_tripwire_leaves_honest_numpy_alone(tmp_path, monkeypatch):
+    def honest(x):
+        padded = np.pad(x, 1)
+        return np.array([np.sum(padded[i + 1:i + 2] * 2.0) for i in range(len(x))])
+
+    assert _collect(tmp_path, {"double": honest}, monkeypatch).fraction == 1.0

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from convgrade_kernel import probe
 from convgrade_kernel.codec import decode, encode
 
 #: Library convolutions a "write it yourself" item may not call (watched at run time;
@@ -255,6 +256,11 @@ def score(check_id, cases, records):
                 _what(case), record.get("error", "an error"), str(record.get("message", ""))[:300],
                 "; it should raise %s" % error.__name__ if error is not None else "")))
             continue
+        if check.library_functions and probe.TRIPWIRE_REMOVED in record.get("library_calls", []):
+            library_calls.add(probe.TRIPWIRE_REMOVED)
+            outcomes.append(Outcome(0.0, "%s switched off the grader's check for library convolutions "
+                                         "(sys.setprofile), so it earns nothing." % name))
+            continue
         used = [c for c in record.get("library_calls", []) if c in check.library_functions]
         if used:
             library_calls.update(used)
@@ -281,8 +287,6 @@ def run_in_process(check_id, namespace, student=None, rng=None):
     The cases go through the same probe and codec as a sandboxed run, so a value is
     judged identically either way.
     """
-    from convgrade_kernel import probe
-
     if student is None:
         student = probe.student_id(str(namespace.get("STUDENT_ID", "") or ""))
     rng = np.random.default_rng() if rng is None else rng

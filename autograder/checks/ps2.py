@@ -254,11 +254,15 @@ class Relu(FeatureMapCheck):
 
     def cases(self, rng, student):
         cases = []
-        for shape in [(5, 6), (12,), (4, 5, 3), (1, 1)]:
+        for shape in [(5, 6), (12,), (4, 5, 3)]:
             x = rng.normal(size=shape)
             x.flat[0] = 0.0  # a zero stays zero
             cases.append(Case(call="relu", args=(x,), expected=reference.relu(x), context={"x": x},
                               describe="a random %s array with positive, negative and zero entries" % _shape(shape)))
+        # a single entry, positive: a zero here would let a constant np.zeros((1, 1)) earn the case
+        x = np.abs(rng.normal(size=(1, 1))) + 0.5
+        cases.append(Case(call="relu", args=(x,), expected=reference.relu(x), context={"x": x},
+                          describe="a random positive 1x1 array: the answer is the input"))
         x = -np.abs(rng.normal(size=(3, 4)))
         cases.append(Case(call="relu", args=(x,), expected=np.zeros_like(x), context={"x": x},
                           describe="a random 3x4 array of negative numbers: the answer is all zeros"))

@@ -24,6 +24,7 @@ import importlib
 import json
 import os
 import sys
+import threading
 import time
 import traceback
 
@@ -118,30 +119,62 @@ def _short(text):
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
 
 
-@contextlib.contextmanager
-def _library_tripwire(qualified_names):
-    """Record calls to library convolutions ("numpy.convolve", "scipy.signal.correlate2d")
-    made while a student's function runs. Only modules already imported are watched."""
-    calls = []
-    patched = []
+#: What the library check records when a student's code switched the profiler off.
+TRIPWIRE_REMOVED = "sys.setprofile"
+
+
+def _watched_code(qualified_names):
+    """``{code object or builtin: name}`` of the library functions already imported.
+
+    NumPy's public functions are dispatchers around a Python implementation, whose code
+    object is what runs; C builtins (torch's) are watched as themselves."""
+    watched = {}
     for qualified in qualified_names:
         module_name, _, attr = qualified.rpartition(".")
         module = sys.modules.get(module_name)
-        original = getattr(module, attr, None) if module is not None else None
-        if original is None or not callable(original):
-            continue
+        obj = getattr(module, attr, None) if module is not None else None
+        for candidate in (obj, getattr(obj, "_implementation", None), getattr(obj, "__wrapped__", None)):
+            code = getattr(candidate, "__code__", None)
+            if code is not None:
+                watched[code] = qualified
+            elif candidate is not None and type(candidate).__name__ == "builtin_function_or_method":
+                watched[candidate] = qualified
+    return watched
 
-        def wrapper(*args, __original=original, __name=qualified, **kwargs):
-            calls.append(__name)
-            return __original(*args, **kwargs)
 
-        try:
-            setattr(module, attr, wrapper)
-        except (AttributeError, TypeError):
-            continue
-        patched.append((module, attr, original))
+@contextlib.contextmanager
+def _library_tripwire(qualified_names):
+    """Record calls to library convolutions ("numpy.convolve", "scipy.signal.correlate2d")
+    made while a student's function runs, however the student reached them (an alias bound
+    earlier, ``getattr`` with a computed name): a profiler recognises the functions' own
+    code. Only modules already imported are watched. Switching the profiler off during
+    the call is recorded as :data:`TRIPWIRE_REMOVED`."""
+    calls = []
+    watched = _watched_code(qualified_names)
+    if not watched:
+        yield calls
+        return
+
+    def profile(frame, event, arg):
+        if event == "call":
+            name = watched.get(frame.f_code)
+        elif event == "c_call":
+            try:
+                name = watched.get(arg)
+            except TypeError:  # an unhashable callable is no library function of ours
+                name = None
+        else:
+            return
+        if name is not None:
+            calls.append(name)
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    threading.setprofile(profile)
     try:
         yield calls
     finally:
-        for module, attr, original in reversed(patched):
-            setattr(module, attr, original)
+        if sys.getprofile() is not profile:
+            calls.append(TRIPWIRE_REMOVED)
+        sys.setprofile(previous)
+        threading.setprofile(None)
