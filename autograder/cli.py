@@ -39,14 +39,15 @@ def _positive_int(name):
     return parse
 
 
-def _positive_float(name):
+def _positive_float(name, allow_zero=False):
     def parse(text):
         try:
             value = float(text)
         except ValueError:
             value = -1.0
-        if not value > 0 or value != value or value == float("inf"):
-            raise argparse.ArgumentTypeError("%s must be a number of seconds > 0, got %r" % (name, text))
+        if not (value >= 0 if allow_zero else value > 0) or value != value or value == float("inf"):
+            raise argparse.ArgumentTypeError("%s must be a number of seconds %s 0, got %r"
+                                             % (name, ">=" if allow_zero else ">", text))
         return value
     return parse
 
@@ -85,6 +86,9 @@ def build_parser():
     autograde.add_argument("--dask", metavar="ADDRESS", help="grade on this Dask scheduler instead of local "
                                                              "workers (its workers must see the course directory)")
     autograde.add_argument("--force", action="store_true", help="grade again submissions that have a result")
+    autograde.add_argument("--wait", type=_positive_float("--wait", allow_zero=True), default=600.0, metavar="S",
+                           help="if another run is grading this course, wait up to S seconds for it, then grade "
+                                "what it left (default 600; 0: refuse at once)")
     autograde.add_argument("--db", dest="autograde_db", metavar="URL", help="as the global --db")
     autograde.add_argument("--unsandboxed", action="store_true",
                            help="run even where bubblewrap is unavailable (weaker isolation, reported)")
@@ -205,7 +209,7 @@ def cmd_autograde(args):
     workers = args.workers or default_workers()
     summary = autograde(course, args.assignment, args.student, workers=workers, limits=limits,
                         dask_address=args.dask, force=args.force, progress=not args.no_progress,
-                        require_sandbox=not args.unsandboxed)
+                        require_sandbox=not args.unsandboxed, lock_wait=args.wait)
     where = "on Dask at %s" % args.dask if args.dask else "with %d worker%s" % (workers, "s" * (workers != 1))
     counts = summary.counts
     if summary.graded:

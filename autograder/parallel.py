@@ -67,7 +67,8 @@ class RunSummary:
 
 
 def autograde(course, assignment, students=None, *, workers=None, limits=None, dask_address=None,
-              force=False, progress=True, require_sandbox=False, rng_seed=None, busy_timeout=None):
+              force=False, progress=True, require_sandbox=False, rng_seed=None, busy_timeout=None,
+              lock_wait=0.0):
     """``convgrade autograde``: grade what has no result yet and record it.
 
     Parameters
@@ -81,6 +82,9 @@ def autograde(course, assignment, students=None, *, workers=None, limits=None, d
         ``dask_address``.
     force : bool
         Grade again submissions that already have a result.
+    lock_wait : float
+        Seconds to wait for another run that is grading the course; it finishes first,
+        and this run then grades only what it left.
 
     Returns
     -------
@@ -96,7 +100,8 @@ def autograde(course, assignment, students=None, *, workers=None, limits=None, d
     course.student_python  # fail now if the students' environment is missing
     summary = RunSummary()
     started = time.perf_counter()
-    with course_lock(course, "autograde %s" % assignment), Store(course, busy_timeout=busy_timeout) as store:
+    with course_lock(course, "autograde %s" % assignment, wait=lock_wait), \
+            Store(course, busy_timeout=busy_timeout) as store:
         _check_released(course, store, assignment)
         store.check_writable()
         recorded = store.recorded(assignment) if not force else {}

@@ -31,6 +31,8 @@ import datetime
 import fcntl
 import json
 import os
+import sys
+import time
 import warnings
 from contextlib import contextmanager
 
@@ -372,25 +374,39 @@ def read_table(db_url, which):
 
 
 @contextmanager
-def course_lock(course, what="autograde"):
+def course_lock(course, what="autograde", wait=0.0):
     """Hold the course's grading lock (``ROOT/.convgrade.lock``) for the block.
+
+    A second run started while another holds the lock waits up to ``wait`` seconds for
+    it (saying so once on stderr), so two runs serialise; the later one then finds the
+    earlier one's results recorded and grades only what is left.
 
     Raises
     ------
     GradebookBusy
-        Another process holds it; the message names its pid. The lock dies with its
-        process, so a killed run never leaves it behind.
+        Another process still holds it after ``wait`` seconds; the message names its pid.
+        The lock dies with its process, so a killed run never leaves it behind.
     """
     path = course.root / ".convgrade.lock"
     handle = open(path, "a+", encoding="utf-8")
+    deadline = time.monotonic() + max(0.0, float(wait))
+    said = False
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise GradebookBusy("another convgrade run is grading this course (%s); wait for it to finish"
-                                % holder) from None
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                if time.monotonic() >= deadline:
+                    raise GradebookBusy("another convgrade run is grading this course (%s); wait for it to "
+                                        "finish%s" % (holder, " (waited %g s)" % wait if wait else "")) from None
+                if not said:
+                    print("convgrade: waiting up to %g s for another convgrade run on this course (%s)"
+                          % (wait, holder), file=sys.stderr, flush=True)
+                    said = True
+                time.sleep(0.5)
         handle.seek(0)
         handle.truncate()
         handle.write("pid %d, convgrade %s, since %s" % (os.getpid(), what,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import shutil
 import sqlite3
 import subprocess
@@ -100,8 +101,15 @@ def test_a_changed_source_must_be_released_again(capsys, course):
 
 def test_a_busy_course_and_a_locked_or_read_only_gradebook(capsys, course, monkeypatch):
     with course_lock(Course(course)):
-        fails(capsys, ["--course", course, "autograde", "ps2"],
+        fails(capsys, ["--course", course, "autograde", "ps2", "--wait", "0"],
               r"another convgrade run is grading this course \(pid %d" % os.getpid())
+        started = time.monotonic()
+        assert cli.main(["--course", str(course), "autograde", "ps2", "--wait", "1"]) == 2
+        assert time.monotonic() - started >= 1.0  # it waited for the other run before giving up
+        waited, error = capsys.readouterr().err.strip().splitlines()
+        assert waited.startswith("convgrade: waiting up to 1 s for another convgrade run")
+        assert re.match(r"convgrade: error: another convgrade run is grading this course \(pid %d.*"
+                        r"\(waited 1 s\)$" % os.getpid(), error), error
     monkeypatch.setattr("autograder.store.BUSY_TIMEOUT", 0.3)
     other = sqlite3.connect(course / "gradebook.db", isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
