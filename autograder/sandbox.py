@@ -575,8 +575,13 @@ class Sandbox:
         return full
 
     def popen_options(self):
-        """Extra ``subprocess.Popen`` arguments for the launch (through jupyter_client)."""
-        return {"cwd": "/" if self.support.bubblewrap else str(self.workdir), "start_new_session": True}
+        """Extra ``subprocess.Popen`` arguments for the launch (through jupyter_client).
+
+        The kernel starts a session of its own, so a signal to the grader's process group
+        does not reach it; instead it gets SIGKILL when the grader dies (see
+        :func:`die_with_parent`)."""
+        return {"cwd": "/" if self.support.bubblewrap else str(self.workdir), "start_new_session": True,
+                "preexec_fn": die_with_parent()}
 
     # -- the end ---------------------------------------------------------------------------
     def end_processes(self, process, grace=5.0):
@@ -650,3 +655,26 @@ def kill_uid(uid, grace=5.0):
         pids = _processes_of(uid)
         if not pids or time.monotonic() > deadline:
             return pids
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """A ``preexec_fn`` that makes the child get SIGKILL when this process dies.
+
+    bubblewrap's own ``--die-with-parent`` is set only once bwrap runs: a grader killed
+    between fork and that moment would leave the sandbox running. Set before exec, and
+    checked against the pid that forked, no such window is left. ``prctl`` is looked up
+    here, in the parent, so the child between fork and exec only calls it."""
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def arrange():
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the grader died before the signal was armed
+            os._exit(1)
+
+    return arrange

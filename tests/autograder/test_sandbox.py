@@ -15,7 +15,9 @@ import re
 import socket
 import subprocess
 import sys
+import signal
 import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -459,3 +461,39 @@ def test_bad_arguments_are_named(tmp_path):
         execute_notebook(notebook("1"), tmp_path, env={}, kernel_python=tmp_path / "python")
     with pytest.raises(ValueError, match="workdir"):
         execute_notebook(notebook("1"), tmp_path / "missing", env={}, kernel_python=STUDENT_PYTHON)
+
+
+DIES_WITH_PARENT = r"""
+import subprocess, sys, time
+from autograder.sandbox import die_with_parent
+child = subprocess.Popen(["sleep", "120"], start_new_session=True, preexec_fn=die_with_parent())
+print(child.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_kernel_launch_dies_with_the_grader_even_in_its_own_session():
+    """A grader killed hard (SIGKILL, no clean-up) takes what it launched with it, although
+    the launch is in a session of its own, out of reach of a process-group kill."""
+    grader = subprocess.Popen([sys.executable, "-c", DIES_WITH_PARENT], stdout=subprocess.PIPE, text=True,
+                              cwd=ROOT)
+    child = int(grader.stdout.readline())
+    try:
+        os.kill(child, 0)  # it runs
+        grader.kill()
+        grader.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _alive(child):
+            time.sleep(0.1)
+        assert not _alive(child), "the launched process outlived the killed grader"
+    finally:
+        if _alive(child):
+            os.kill(child, signal.SIGKILL)
+
+
+def _alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as fh:
+            return fh.read().split(") ", 1)[1][0] != "Z"  # a zombie has already died
+    except FileNotFoundError:
+        return False
