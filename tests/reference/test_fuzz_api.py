@@ -83,8 +83,18 @@ def options():
 
 
 def _finite_numeric(value):
-    a = value if isinstance(value, np.ndarray) else None
-    return a is None or (a.dtype.kind in "biuf" and bool(np.all(np.isfinite(a))))
+    """Whether ``value`` is finite numbers (or no numbers at all, like a padding string).
+
+    Lists and plain numbers count as the functions take them; a value that is not plain
+    numbers (an object array, a ragged list) makes no claim either way (False)."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "biuf" and bool(np.all(np.isfinite(value)))
+    if isinstance(value, (list, tuple, float, np.floating)):
+        try:
+            return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
+        except (TypeError, ValueError, OverflowError):
+            return False
+    return True
 
 
 def call(fn, args, kwargs):
