@@ -96,6 +96,44 @@ MISCONCEPTIONS = {
         "number per filter, not an array like dout."),
 }
 
+#: Dutch versions of the misconceptions a Dutch assignment (ps1_nl) can diagnose;
+#: :func:`misconception_text` falls back to English for the others.
+MISCONCEPTIONS_NL = {
+    "flipped_kernel": (
+        "Je hebt de kern omgedraaid (dat is de 'convolutie' uit de signaalverwerking). Een laag van "
+        "een CNN legt de kern op de afbeelding zoals hij is, vermenigvuldigt de vakjes die op elkaar "
+        "liggen en telt ze op: niet draaien."),
+    "transposed": (
+        "Je rijen en kolommen zijn verwisseld. Het eerste getal is de rij (naar beneden), het tweede "
+        "de kolom (naar rechts)."),
+    "off_by_one": (
+        "Er ontbreekt er een: je bent de +1 vergeten (of een plek te vroeg gestopt). Het aantal plekken "
+        "is floor((n - k + 2p) / s) + 1; de +1 telt de eerste plek."),
+    "not_floored": (
+        "Je hebt niet naar beneden afgerond. Als de stappen niet precies passen, valt de laatste halve "
+        "stap weg: gebruik // en tel een venster dat niet past niet mee."),
+    "padding_once": (
+        "Je hebt de opvulling maar een keer geteld. De opvulling komt aan beide kanten, dus ze telt "
+        "als 2p: floor((n - k + 2p) / s) + 1."),
+    "no_padding": "Je bent de opvulling (padding) vergeten: eerst komt er een rand van p nullen omheen.",
+    "stride_ignored": (
+        "Je hebt de stapgrootte (stride) overgeslagen: het filter springt per stap `stride` vakjes "
+        "op, niet een."),
+    "dilation_ignored": (
+        "Je hebt de dilatatie overgeslagen. Een kern van k vakjes met dilatatie d beslaat "
+        "d * (k - 1) + 1 vakjes; gebruik die breedte in plaats van k."),
+    "overlapping_pool_windows": (
+        "Je vensters overlappen, omdat je ze steeds een vakje opschoof. Een poolingvenster schuift "
+        "met de stapgrootte op (2 bij 2 x 2 pooling), dus de blokken liggen naast elkaar."),
+    "average_instead_of_max": (
+        "Je hebt van elk blok het gemiddelde genomen. Max pooling houdt het grootste getal van elk "
+        "blok."),
+    "max_instead_of_average": (
+        "Je hebt van elk blok het grootste getal genomen. Average pooling neemt het gemiddelde van de "
+        "getallen in het blok."),
+    "bias_forgotten": "Je bent de bias vergeten: tel hem op bij de som van alle producten.",
+}
+
 #: Most of the marks a feature map of the right shape can earn while some entries are wrong.
 FEATURE_MAP_SHAPE_CREDIT = 0.5
 #: The least (rtol, atol) for an answer computed in float32: it keeps about 7 significant

@@ -26,12 +26,13 @@ log = logging.getLogger(__name__)
 MAX_FIGURE_CELLS = 48  # a side longer than this is not drawn (the message says enough)
 
 
-def misconception_text(key):
-    """The student-facing explanation of misconception ``key``."""
-    try:
-        from autograder.diagnosis import MISCONCEPTIONS
-    except ImportError:  # diagnosis is optional for grading; the key alone still helps
-        return key
+def misconception_text(key, lang="en"):
+    """The student-facing explanation of misconception ``key`` in ``lang`` (English
+    where there is no version in ``lang``; the key itself for an unknown key)."""
+    from autograder.diagnosis import MISCONCEPTIONS, MISCONCEPTIONS_NL
+
+    if lang == "nl" and key in MISCONCEPTIONS_NL:
+        return MISCONCEPTIONS_NL[key]
     return MISCONCEPTIONS.get(key, key)
 
 

@@ -39,6 +39,8 @@ from autograder.course import read_timestamp
 from autograder.errors import ConvgradeError, CorruptNotebook
 from autograder.execute import Limits, execute_notebook
 from autograder.library_use import scan_answers
+from autograder.phrases import phrase
+from autograder.scratch import remove_tree
 
 log = logging.getLogger(__name__)
 
@@ -173,8 +175,9 @@ def _grade_notebook(course, assignment, student, name, source_path, release_path
                     require_sandbox):
     source_nb = rebuild.read_teacher(source_path)
     release_nb = rebuild.read_teacher(release_path)
+    lang = notebook_language(source_nb)
     if not submitted_path.is_file():
-        message = "%s.ipynb was not submitted." % name
+        message = phrase("not_submitted", lang) % name
         return _NotebookOutcome("missing", _zero_items(source_nb, name, message), "%s.ipynb missing" % name,
                                 rebuild.placeholder_notebook(source_nb, release_nb, message))
     try:
@@ -201,7 +204,7 @@ def _grade_notebook(course, assignment, student, name, source_path, release_path
         records = checks_api.read_records(results_path)
         counts = _record_counts(results_path)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        remove_tree(workdir)
     executed = execution.notebook
     started = Counter(check_id for index, cell_ids in test_cells.items() for check_id in cell_ids
                       if executed is not None and executed.cells[index].get("execution_count") is not None)
@@ -229,19 +232,19 @@ def _grade_notebook(course, assignment, student, name, source_path, release_path
         if index in test_cells:
             cell_results = [results[i] for i in test_cells[index]]
             item = _item_from_checks(name, gid, points, test_cells[index], cell_results)
-            feedback[index] = _feedback_outputs(item, cell_results)
+            feedback[index] = _feedback_outputs(item, cell_results, lang)
         elif rebuild.is_test_cell(cell):  # a plain nbgrader test cell: its own outputs decide
             ran = executed.cells[index] if executed is not None else cell
             score, _ = nbutils.determine_grade(ran)
             item = ItemResult(name, gid, [], score, points, None if score is None else score / (points or 1),
-                              message="" if score else "This test cell raised an error.")
+                              message="" if score else phrase("test_cell_error", lang))
         elif rebuild.is_task(cell) or not rebuild.is_solution(cell):
             item = ItemResult(name, gid, [], None, points, kind="task",
-                              message="Graded by your teacher.")
+                              message=phrase("graded_by_teacher", lang))
         else:  # a written or code answer graded by hand: nbgrader's rule
             score, _ = nbutils.determine_grade(cell)
             item = ItemResult(name, gid, [], score, points, kind="manual",
-                              message="No answer given." if score == 0 else "Graded by your teacher.")
+                              message=phrase("no_answer" if score == 0 else "graded_by_teacher", lang))
         items.append(item)
     status = _EXECUTION_STATUS.get(execution.status, "error")
     detail = "" if status == "graded" else "%s.ipynb: %s" % (name, execution.detail)
@@ -249,7 +252,7 @@ def _grade_notebook(course, assignment, student, name, source_path, release_path
         detail = "; ".join(filter(None, [detail, "%s.ipynb lacks answer cells %s (release stubs used)"
                                          % (name, ", ".join(report.missing))]))
     notebook = rebuild.autograded_notebook(merged, executed, feedback)
-    comments = [(name, rebuild.grade_id(c), "No response." if _unchanged(c) else None)
+    comments = [(name, rebuild.grade_id(c), phrase("no_response", lang) if _unchanged(c) else None)
                 for c in merged.cells if rebuild.is_solution(c) or rebuild.is_task(c)]
     return _NotebookOutcome(status, items, detail, notebook, list(execution.protections), comments)
 
@@ -284,14 +287,28 @@ def _item_from_checks(notebook, grade_id, points, check_ids, results):
                       misconceptions.most_common(1)[0][0] if misconceptions else None, message)
 
 
-def _feedback_outputs(item, results):
+def notebook_language(nb):
+    """The language of a notebook's feedback: that of most of the checks its test cells
+    call (``"en"`` when it calls none)."""
+    langs = Counter()
+    for cell in nb.cells:
+        if cell.cell_type == "code" and rebuild.is_test_cell(cell):
+            for check_id in rebuild.check_ids(cell.source):
+                try:
+                    langs[checks_api.get(check_id).lang] += 1
+                except KeyError:  # an unknown id is reported where the check is run
+                    pass
+    return langs.most_common(1)[0][0] if langs else "en"
+
+
+def _feedback_outputs(item, results, lang="en"):
     """What a test cell shows in the autograded notebook: the score line, each check's
     message, and a figure of expected vs submitted for a wrong feature map."""
     from autograder.feedback import feature_map_figure, misconception_text
 
-    text = "Score: %g of %g\n%s\n" % (round(item.score, 2), item.max_score, item.message)
+    text = (phrase("score", lang) + "\n%s\n") % (round(item.score, 2), item.max_score, item.message)
     if item.misconception:
-        text += "\nLikely misconception: %s\n" % misconception_text(item.misconception)
+        text += "\n" + phrase("likely_misconception", lang) % misconception_text(item.misconception, lang) + "\n"
     outputs = [{"output_type": "stream", "name": "stdout", "text": text}]
     for result in results:
         for outcome in result.outcomes:

@@ -22,18 +22,21 @@ grade (a submission with a recorded result and unchanged files is skipped unless
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import multiprocessing
 import os
 import re
 import signal
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 
 from autograder.errors import ConvgradeError, UnknownAssignment
+from autograder.scratch import RunScratch, remove_tree
 
 log = logging.getLogger(__name__)
 #: How many times a submission is tried again after its worker died.
@@ -150,10 +153,12 @@ def _check_released(course, store, assignment):
 
 
 # -- local processes ----------------------------------------------------------------------
-def _worker_main(conn, grade_fn, course, assignment, kwargs):
+def _worker_main(conn, grade_fn, course, assignment, kwargs, scratch):
     """A worker process: grade each student it is sent until told to stop (None) or
-    until its coordinator is gone (the pipe closes)."""
+    until its coordinator is gone (the pipe closes). Its temporary folders go under
+    ``scratch``, which its coordinator removes should it die."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
+    tempfile.tempdir = str(scratch)
     logging.getLogger("traitlets").setLevel(logging.CRITICAL)  # nbclient's notes repeat the result's detail
     while True:
         try:
@@ -176,9 +181,11 @@ def _worker_main(conn, grade_fn, course, assignment, kwargs):
 
 
 class _Worker:
-    def __init__(self, context, grade_fn, course, assignment, kwargs):
+    def __init__(self, context, grade_fn, course, assignment, kwargs, scratch):
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, grade_fn, course, assignment, kwargs),
+        self.scratch = scratch
+        self.process = context.Process(target=_worker_main,
+                                       args=(child, grade_fn, course, assignment, kwargs, scratch),
                                        daemon=True, name="convgrade-worker")
         self.process.start()
         child.close()
@@ -200,6 +207,10 @@ class _Worker:
             self.process.kill()
         self.process.join(5)
 
+    def remove_scratch(self):
+        """Remove what the worker left in its folder (call once it is dead)."""
+        remove_tree(self.scratch)
+
 
 def run_local(course, assignment, students, record, *, workers, kwargs=None, progress=True, grade_fn=None):
     """Grade ``students`` in ``workers`` processes; call ``record(result)`` here, in the
@@ -219,53 +230,60 @@ def run_local(course, assignment, students, record, *, workers, kwargs=None, pro
     context.set_forkserver_preload(["autograder.grading"])
     queue = collections.deque(students)
     deaths = collections.Counter()
-    bar = _progress(len(students), assignment, progress)
-    pool = [_Worker(context, grade_fn, course, assignment, kwargs) for _ in range(min(workers, len(students)))]
-    try:
-        for worker in pool:
-            if queue:
-                worker.give(queue.popleft())
-        while any(w.student is not None for w in pool):
-            busy = [w for w in pool if w.student is not None]
-            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
-            for index, worker in enumerate(pool):
-                if worker.student is None or (worker.conn not in ready and worker.process.sentinel not in ready):
-                    continue
-                result = None
-                try:
-                    if worker.conn.poll():
-                        result = worker.conn.recv()
-                except (EOFError, OSError):
-                    result = None
-                if result is None and worker.process.is_alive() and worker.conn not in ready:
-                    continue  # a sentinel race: nothing to read yet
-                student = worker.student
-                worker.student = None
-                if result is None:  # the worker died while grading `student`
-                    worker.process.join(5)  # its pipe can close before it is reaped
-                    code = worker.process.exitcode
-                    worker.kill()
-                    deaths[student] += 1
-                    log.warning("the worker grading %s died (%s)", student, _exit_text(code))
-                    if deaths[student] <= RETRIES:
-                        queue.appendleft(student)
-                    else:
-                        result = failed_result(course, assignment, student, "crashed",
-                                               "the grading worker died %d times on this submission (last: %s)"
-                                               % (deaths[student], _exit_text(code)))
-                    pool[index] = worker = _Worker(context, grade_fn, course, assignment, kwargs)
-                if result is not None:
-                    record(result)
-                    bar.update(result)
+    with RunScratch() as scratch:
+        serial = itertools.count(1)
+
+        def new_worker():
+            return _Worker(context, grade_fn, course, assignment, kwargs, scratch.worker(next(serial)))
+
+        bar = _progress(len(students), assignment, progress)
+        pool = [new_worker() for _ in range(min(workers, len(students)))]
+        try:
+            for worker in pool:
                 if queue:
                     worker.give(queue.popleft())
-    finally:
-        for worker in pool:
-            worker.stop()
-        for worker in pool:
-            worker.process.join(10)
-            worker.kill()
-        bar.close()
+            while any(w.student is not None for w in pool):
+                busy = [w for w in pool if w.student is not None]
+                ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+                for index, worker in enumerate(pool):
+                    if worker.student is None or (worker.conn not in ready and worker.process.sentinel not in ready):
+                        continue
+                    result = None
+                    try:
+                        if worker.conn.poll():
+                            result = worker.conn.recv()
+                    except (EOFError, OSError):
+                        result = None
+                    if result is None and worker.process.is_alive() and worker.conn not in ready:
+                        continue  # a sentinel race: nothing to read yet
+                    student = worker.student
+                    worker.student = None
+                    if result is None:  # the worker died while grading `student`
+                        worker.process.join(5)  # its pipe can close before it is reaped
+                        code = worker.process.exitcode
+                        worker.kill()
+                        worker.remove_scratch()
+                        deaths[student] += 1
+                        log.warning("the worker grading %s died (%s)", student, _exit_text(code))
+                        if deaths[student] <= RETRIES:
+                            queue.appendleft(student)
+                        else:
+                            result = failed_result(course, assignment, student, "crashed",
+                                                   "the grading worker died %d times on this submission (last: %s)"
+                                                   % (deaths[student], _exit_text(code)))
+                        pool[index] = worker = new_worker()
+                    if result is not None:
+                        record(result)
+                        bar.update(result)
+                    if queue:
+                        worker.give(queue.popleft())
+        finally:
+            for worker in pool:
+                worker.stop()
+            for worker in pool:
+                worker.process.join(10)
+                worker.kill()
+            bar.close()
 
 
 def _exit_text(code):

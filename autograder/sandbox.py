@@ -56,6 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.errors import SetupError
+from autograder.scratch import remove_tree
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ BWRAP = shutil.which("bwrap")
 SETPRIV = shutil.which("setpriv")
 PRLIMIT = shutil.which("prlimit")
 KILL = shutil.which("kill")
+#: Longest temporary-directory path the kernel's runtime folder (its sockets) goes under.
+RUNTIME_BASE_MAX = 64
 
 #: Unprivileged uids handed out one per notebook (below 2**31: some tools read uids as int).
 UID_RANGE = (2_100_000_000, 2_140_000_000)
@@ -442,7 +445,10 @@ class Sandbox:
 
     # -- lifecycle ---------------------------------------------------------------------
     def __enter__(self):
-        base = "/tmp" if os.path.isdir("/tmp") else None  # short: Unix socket paths max ~107 bytes
+        # the kernel's sockets live here, and a Unix socket path has at most ~107 bytes
+        base = tempfile.gettempdir()
+        if len(base) > RUNTIME_BASE_MAX and os.path.isdir("/tmp"):
+            base = "/tmp"
         self.runtime = Path(tempfile.mkdtemp(prefix="cgk-", dir=base))
         try:
             self._prepare()
@@ -509,7 +515,7 @@ class Sandbox:
                 pass
             self._owner = None
         if self.runtime is not None:
-            shutil.rmtree(self.runtime, ignore_errors=True)
+            remove_tree(self.runtime)
             self.runtime = None
 
     # -- what the kernel manager needs --------------------------------------------------

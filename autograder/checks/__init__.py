@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from autograder.phrases import phrase
+
 from convgrade_kernel import probe
 from convgrade_kernel.codec import decode, encode
 
@@ -108,9 +110,9 @@ class CheckResult:
 
         A misconception is explained once; later cases it explains are listed briefly."""
         check = get(self.check_id)
+        lang = check.lang
         right = sum(1 for o in self.outcomes if o.fraction >= 1.0 - 1e-12)
-        lines = ["%s: %d of %d cases right (%.0f%% of the marks)."
-                 % (check.title, right, len(self.outcomes), 100 * self.fraction)]
+        lines = [phrase("headline", lang) % (check.title, right, len(self.outcomes), 100 * self.fraction)]
         explained, seen, hidden = set(), set(), 0
         labels = self.labels or [""] * len(self.outcomes)
         for label, outcome in zip(labels, self.outcomes):
@@ -120,13 +122,13 @@ class CheckResult:
             if len(lines) > self.MAX_LINES:
                 hidden += 1
             elif outcome.misconception and outcome.misconception in explained and label:
-                lines.append("- %s: the same mistake as above." % label)
+                lines.append("- " + phrase("same_mistake", lang) % label)
             else:
                 lines.append("- " + outcome.message)
             if outcome.misconception:
                 explained.add(outcome.misconception)
         if hidden:
-            lines.append("- ... and %d more case%s like these." % (hidden, "s" * (hidden > 1)))
+            lines.append("- " + phrase("more_cases_plural" if hidden > 1 else "more_cases", lang) % hidden)
         return "\n".join(lines)
 
 
@@ -136,6 +138,8 @@ class Check:
 
     id: str = ""
     title: str = ""
+    #: The language of the check's messages (:data:`autograder.phrases.LANGUAGES`).
+    lang: str = "en"
     forbid_library: bool = False
 
     def cases(self, rng: np.random.Generator, student: str) -> list:

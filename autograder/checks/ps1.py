@@ -30,45 +30,6 @@ ATOL = 1e-6
 #: Assignment name -> language of its students' messages.
 LANGUAGES = {"ps1": "en", "ps1_nl": "nl"}
 
-#: Dutch versions of the misconceptions ps1 can diagnose (the English ones are
-#: ``diagnosis.MISCONCEPTIONS``).
-MISCONCEPTIONS_NL = {
-    "flipped_kernel": (
-        "Je hebt de kern omgedraaid (dat is de 'convolutie' uit de signaalverwerking). Een laag van "
-        "een CNN legt de kern op de afbeelding zoals hij is, vermenigvuldigt de vakjes die op elkaar "
-        "liggen en telt ze op: niet draaien."),
-    "transposed": (
-        "Je rijen en kolommen zijn verwisseld. Het eerste getal is de rij (naar beneden), het tweede "
-        "de kolom (naar rechts)."),
-    "off_by_one": (
-        "Er ontbreekt er een: je bent de +1 vergeten (of een plek te vroeg gestopt). Het aantal plekken "
-        "is floor((n - k + 2p) / s) + 1; de +1 telt de eerste plek."),
-    "not_floored": (
-        "Je hebt niet naar beneden afgerond. Als de stappen niet precies passen, valt de laatste halve "
-        "stap weg: gebruik // en tel een venster dat niet past niet mee."),
-    "padding_once": (
-        "Je hebt de opvulling maar een keer geteld. De opvulling komt aan beide kanten, dus ze telt "
-        "als 2p: floor((n - k + 2p) / s) + 1."),
-    "no_padding": "Je bent de opvulling (padding) vergeten: eerst komt er een rand van p nullen omheen.",
-    "stride_ignored": (
-        "Je hebt de stapgrootte (stride) overgeslagen: het filter springt per stap `stride` vakjes "
-        "op, niet een."),
-    "dilation_ignored": (
-        "Je hebt de dilatatie overgeslagen. Een kern van k vakjes met dilatatie d beslaat "
-        "d * (k - 1) + 1 vakjes; gebruik die breedte in plaats van k."),
-    "overlapping_pool_windows": (
-        "Je vensters overlappen, omdat je ze steeds een vakje opschoof. Een poolingvenster schuift "
-        "met de stapgrootte op (2 bij 2 x 2 pooling), dus de blokken liggen naast elkaar."),
-    "average_instead_of_max": (
-        "Je hebt van elk blok het gemiddelde genomen. Max pooling houdt het grootste getal van elk "
-        "blok."),
-    "max_instead_of_average": (
-        "Je hebt van elk blok het grootste getal genomen. Average pooling neemt het gemiddelde van de "
-        "getallen in het blok."),
-    "bias_forgotten": "Je bent de bias vergeten: tel hem op bij de som van alle producten.",
-}
-
-
 def _say(lang, en, nl):
     return nl if lang == "nl" else en
 
@@ -449,6 +410,6 @@ def _in_dutch(outcome):
         message = ("De vorm %s klopt, maar %d van de %d getallen kloppen niet (toegestane afwijking: "
                    "%g + %g * |verwacht|); het eerste foute getal staat op plek %s."
                    % (tuple(expected.shape), int(wrong.sum()), wrong.size, ATOL, RTOL, first))
-    if outcome.misconception in MISCONCEPTIONS_NL:
-        message += " " + MISCONCEPTIONS_NL[outcome.misconception]
+    if outcome.misconception in diagnosis.MISCONCEPTIONS_NL:
+        message += " " + diagnosis.MISCONCEPTIONS_NL[outcome.misconception]
     return message

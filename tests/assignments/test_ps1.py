@@ -243,11 +243,12 @@ def test_a_mistake_costs_marks_and_is_named_in_both_languages(item, wrong, misco
         # two mistakes may give the same number in one row; diagnosis then names the specific one
         assert misconception in named and None not in named, named
     assert checks.get("ps1." + item).lang == "en" and checks.get("ps1_nl." + item).lang == "nl"
-    from autograder.diagnosis import MISCONCEPTIONS
+    from autograder.diagnosis import MISCONCEPTIONS, MISCONCEPTIONS_NL
 
     assert MISCONCEPTIONS[misconception] in english.message()
-    assert ps1_checks.MISCONCEPTIONS_NL[misconception] in dutch.message()
+    assert MISCONCEPTIONS_NL[misconception] in dutch.message()
     assert MISCONCEPTIONS[misconception] not in dutch.message()
+    assert "gevallen goed" in dutch.message() and "cases right" not in dutch.message()
 
 
 def test_the_convolution_item_recognises_a_cross_correlation():
@@ -504,3 +505,50 @@ def test_a_typed_release_runs_clean_in_the_students_kernel(monkeypatch, tmp_path
     assert "Jouw getallen horen bij leerlingnummer: alice" in text
     assert "jouw signaal: %s" % variant("ps1", "alice")["bump_signal"].tolist() in text
     assert text.count("De vorm klopt.") == len(TEST_CELLS) - 1  # test_combined draws instead
+
+
+#: What only an English sentence of the feedback says.
+ENGLISH = ("cases right", "of the marks", "Likely misconception", "Graded by your teacher", "No answer given",
+           " of 1\n", " of 2\n", "the same mistake as above", "more case")
+
+
+@pytest.mark.slow
+def test_a_dutch_notebook_gets_feedback_in_dutch_from_the_first_line_to_the_last(tmp_path):
+    """ps1_nl graded in a real sandboxed kernel: not only the checks' own messages but
+    the score lines, headlines, misconception and notes on teacher-graded answers are
+    Dutch (a 14-year-old reading it may not read English)."""
+    from autograder.course import Course
+    from autograder.diagnosis import MISCONCEPTIONS_NL
+    from autograder.grading import grade_submission
+
+    root = tmp_path / "course"
+    for part in ("source", "release"):
+        shutil.copytree(ROOT / part / "ps1_nl", root / part / "ps1_nl")
+    student, _, key = _first_student_where(lambda v, k: k["correlation"] != k["convolution"])
+    nb = typed_by_hand(student, "ps1_nl")
+    release = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in read(release_path("ps1_nl")).cells}
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id == "answer_correlation":  # the flipped kernel's answer where the CNN's is asked
+            cell.source = "%s = %r" % (variable("correlation"), key["convolution"])
+        elif grade_id == "effect_of_filters":  # left as released
+            cell.source = release[grade_id]
+    folder = root / "submitted" / student / "ps1_nl"
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / "ps1_nl.ipynb")
+
+    result = grade_submission(Course(root), "ps1_nl", student)
+    assert result.status == "graded", result.detail
+    items = {i.grade_id: i for i in result.items}
+    assert items["test_correlation"].score == 0 and items["test_bump"].score == 1
+    assert items["effect_of_filters"].message == "Geen antwoord gegeven."
+    assert items["pooling_effect"].message == "Dit beoordeelt je docent."
+    graded = nbformat.reads(result.notebooks["ps1_nl"], as_version=4)
+    shown = {c.metadata["nbgrader"]["grade_id"]: "".join(o.get("text", "") for o in c.outputs)
+             for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") in TEST_CELLS}
+    assert shown["test_bump"].startswith("Score: 1 van 1\n") and "1 van de 1 gevallen goed" in shown["test_bump"]
+    wrong = shown["test_correlation"]
+    assert wrong.startswith("Score: 0 van 1\n") and "0 van de 1 gevallen goed (0% van de punten)" in wrong
+    assert "Waarschijnlijk misverstand: " + MISCONCEPTIONS_NL["flipped_kernel"] in wrong
+    for grade_id, text in shown.items():
+        assert text and not [e for e in ENGLISH if e in text], (grade_id, text)

@@ -416,7 +416,7 @@ def _vandal(course, victims):
     else: it stays harmless to this machine even where no sandbox stops it."""
     paths = _paths(course)
     patterns = [paths["course"] + "/submitted/*/ps2/*.ipynb", "../../submitted/*/ps2/*.ipynb"] + \
-        ["/tmp/convgrade-%s-*/*" % v for v in victims]
+        ["/tmp/**/convgrade-%s-*/*" % v for v in victims]  # under a run's scratch folder
     return textwrap.dedent('''\
         import glob, os, shutil, sys
         COURSE = {course!r}
@@ -432,7 +432,7 @@ def _vandal(course, victims):
         GARBAGE = b'{{"cells": "overwritten by a classmate"}}'
         OWN = [os.path.dirname(a) for a in sys.argv if a.endswith(".json")]  # this kernel's own sockets
         for pattern in {patterns!r}:
-            for path in glob.glob(pattern):
+            for path in glob.glob(pattern, recursive=True):
                 if os.path.dirname(path) not in OWN:
                     attempt("overwrote " + path, lambda path=path: open(path, "wb").write(GARBAGE))
         for path in [COURSE + "/source/ps2/ps2.ipynb", COURSE + "/release/ps2/ps2.ipynb"]:

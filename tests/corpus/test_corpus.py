@@ -22,6 +22,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -82,9 +83,12 @@ def batch(released_ps2, tmp_path_factory):
     _enrol(root, cases)
     before = _snapshot(root)
     markers = [m for c in cases.values() for m in c.markers]
+    # a temporary directory of the batch's own (short: the kernels' sockets go under
+    # it), so what grading leaves behind is told from other runs' litter on this machine
+    scratch = Path(tempfile.mkdtemp(prefix="cgt-", dir="/tmp"))
     started = time.perf_counter()
     proc = start_convgrade(root, "autograde", ASSIGNMENT, "--workers", "2", "--timeout", CELL_TIMEOUT,
-                           "--notebook-timeout", NOTEBOOK_TIMEOUT, "--no-progress")
+                           "--notebook-timeout", NOTEBOOK_TIMEOUT, "--no-progress", env={"TMPDIR": str(scratch)})
     try:
         proc.stdout_text, proc.stderr_text = proc.communicate(timeout=1200)
     finally:
@@ -96,12 +100,13 @@ def batch(released_ps2, tmp_path_factory):
     safe = [workdir_name(s) for s in cases]
     survivors = processes_matching(markers=markers, students=cases, workdir_prefixes=safe)
     survivors += [(pid, "in the process group of convgrade") for pid in group_alive(proc.pid)]
-    leftovers = sorted(str(p) for s in safe for p in Path(tempfile.gettempdir()).glob("convgrade-%s-*" % s))
+    leftovers = sorted(str(p) for p in scratch.rglob("*"))
     after = _snapshot(root)
     result = Batch(root, cases, proc, seconds, before, after, survivors, leftovers)
     _report(result)
     yield result
     kill_pids(pid for pid, _ in processes_matching(markers=markers, students=cases))  # a failed run's litter
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _report(batch):
@@ -191,4 +196,5 @@ def test_gradebook_structure_is_untouched_and_grades_agree(batch):
 
 def test_no_process_started_by_grading_survives(batch):
     assert not batch.survivors, "still running after the batch: %s" % batch.survivors[:10]
-    assert not batch.leftover_workdirs, "grading folders left in /tmp: %s" % batch.leftover_workdirs[:10]
+    assert not batch.leftover_workdirs, "grading left files in its temporary directory: %s" \
+        % batch.leftover_workdirs[:10]

@@ -109,10 +109,27 @@ def _sandbox_and_cleanup():
 STUDENTS = ("fa", "fb", "fc", "fd", "victim-worker", "victim-kernel", "bystander")
 
 
-def test_sigkill_of_the_whole_run_then_a_rerun_grades_everyone_exactly_once(ps2_course):
+@pytest.fixture
+def tmpdir_of_run():
+    """A short, empty temporary directory for the runs of one test (``TMPDIR``): what the
+    runs leave there is theirs alone."""
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="cgt-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def left_in(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_sigkill_of_the_whole_run_then_a_rerun_grades_everyone_exactly_once(ps2_course, tmpdir_of_run):
     students = ["fa", "fb", "fc", "fd"]
+    env = {"TMPDIR": str(tmpdir_of_run)}
     submit(ps2_course, students, sleep=2)
-    proc = start_convgrade(ps2_course, "autograde", ASSIGNMENT, "--workers", "2", "--no-progress")
+    proc = start_convgrade(ps2_course, "autograde", ASSIGNMENT, "--workers", "2", "--no-progress", env=env)
     try:
         wait_for(lambda: recorded(ps2_course), 300, "a first result", proc)
         os.killpg(proc.pid, signal.SIGKILL)  # coordinator, fork server and workers at once
@@ -124,9 +141,15 @@ def test_sigkill_of_the_whole_run_then_a_rerun_grades_everyone_exactly_once(ps2_
     first = recorded(ps2_course)
     assert 1 <= len(first) < len(students), first
     assert_consistent(ps2_course, students, complete=False)
+    killed = [p for p in tmpdir_of_run.iterdir() if p.name.startswith("convgrade-run-")]
+    assert len(killed) == 1, left_in(tmpdir_of_run)  # the killed run could not clean up
 
-    again = convgrade(ps2_course, "autograde", ASSIGNMENT, "--workers", "2", "--no-progress", check=True)
+    again = convgrade(ps2_course, "autograde", ASSIGNMENT, "--workers", "2", "--no-progress", env=env, check=True)
     assert_consistent(ps2_course, students)
+    # only Python's own folder of the killed fork server (pymp-*: its listener socket, which
+    # multiprocessing removes at a normal exit) may stay; convgrade's are all gone
+    kept = [p for p in left_in(tmpdir_of_run) if not p.startswith("pymp-")]
+    assert not kept, "the rerun left or kept: %s" % kept
     assert {s: t for s, t in recorded(ps2_course).items() if s in first} == first  # not graded twice
     assert "skipped %d submission(s)" % len(first) in again.stdout, again.stdout
     assert "graded %d submission(s)" % (len(students) - len(first)) in again.stdout, again.stdout
@@ -223,11 +246,12 @@ def _sandbox_of(student, pgid):
     return None
 
 
-def test_a_worker_or_kernel_dying_mid_notebook_is_retried_or_marked(ps2_course):
+def test_a_worker_or_kernel_dying_mid_notebook_is_retried_or_marked(ps2_course, tmpdir_of_run):
     students = ["victim-worker", "victim-kernel", "bystander"]
     submit(ps2_course, students[:2], sleep=6)
     submit(ps2_course, students[2:])
-    proc = start_convgrade(ps2_course, "autograde", ASSIGNMENT, "--workers", "2", "--no-progress")
+    proc = start_convgrade(ps2_course, "autograde", ASSIGNMENT, "--workers", "2", "--no-progress",
+                           env={"TMPDIR": str(tmpdir_of_run)})
     try:
         worker_box = wait_for(lambda: _sandbox_of("victim-worker", proc.pid), 300, "victim-worker's kernel", proc)
         kernel_box = wait_for(lambda: _sandbox_of("victim-kernel", proc.pid), 300, "victim-kernel's kernel", proc)
@@ -247,3 +271,5 @@ def test_a_worker_or_kernel_dying_mid_notebook_is_retried_or_marked(ps2_course):
     assert (status, score) == ("crashed", PS2.before("relu")), rows["victim-kernel"]
     assert "kernel stopped" in detail and "SIGKILL" in detail, detail
     assert "the worker grading victim-worker died" in err, err[-2000:]
+    # the dead worker could not remove its notebook's folder; its coordinator did
+    assert not left_in(tmpdir_of_run), left_in(tmpdir_of_run)
