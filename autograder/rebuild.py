@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ from nbgrader import utils as nbutils
 from autograder.errors import CorruptNotebook
 
 #: Submitted notebooks above this size are refused as corrupt (none is that big honestly).
+log = logging.getLogger(__name__)
 MAX_NOTEBOOK_BYTES = 128 * 1024 ** 2
 KERNEL_MODULE = "convgrade_kernel"
 _CHECK_CALL = re.compile(r"""\bcheck\(\s*(?P<q>["'])(?P<id>[^"']+)(?P=q)""")
@@ -48,7 +50,8 @@ def read_submitted(path, *, max_bytes=MAX_NOTEBOOK_BYTES):
     Raises
     ------
     CorruptNotebook
-        Larger than ``max_bytes``, not UTF-8, not JSON, not an nbformat 4 notebook.
+        Larger than ``max_bytes``, not UTF-8, not JSON, not a notebook nbformat can read
+        as nbformat 4 (an nbformat 3 or 2 notebook is upgraded, as stock nbgrader does).
     """
     name = getattr(path, "name", str(path))
     size = path.stat().st_size
@@ -74,8 +77,8 @@ def read_submitted(path, *, max_bytes=MAX_NOTEBOOK_BYTES):
         raise CorruptNotebook("%s is JSON but not a notebook (top level is a %s)" % (name, type(data).__name__))
     major = data.get("nbformat")
     if "worksheets" in data or (isinstance(major, int) and major < 4):
-        raise CorruptNotebook("%s is an nbformat %s notebook; open and save it with Jupyter 4 or later"
-                              % (name, major if major is not None else "3"))
+        data = _upgraded(data, name)
+        major = data.get("nbformat")
     if major != 4 or not isinstance(data.get("cells"), list):
         raise CorruptNotebook("%s is not an nbformat 4 notebook (nbformat=%r, cells missing or not a list)"
                               % (name, major))
@@ -96,6 +99,22 @@ def read_submitted(path, *, max_bytes=MAX_NOTEBOOK_BYTES):
         cells.append(kept)
     data = None
     return nbformat.from_dict({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells})
+
+
+def _upgraded(data, name):
+    """An older notebook (nbformat 2 or 3: cells in ``worksheets``, code in ``input``) as
+    an nbformat 4 dict, by nbformat's own converter."""
+    major = data.get("nbformat")
+    try:
+        if not isinstance(major, int) or not 2 <= major < 4:
+            raise ValueError("nbformat=%r" % (major,))
+        upgraded = nbformat.convert(nbformat.from_dict(data), 4)
+    except Exception as exc:  # a damaged old notebook: nbformat's converters raise anything
+        raise CorruptNotebook("%s is an old notebook (nbformat %s) that could not be converted to "
+                              "nbformat 4 (%s); open and save it with Jupyter 4 or later"
+                              % (name, major, " ".join(str(exc).split())[:200] or type(exc).__name__)) from None
+    log.info("%s: read an nbformat %s notebook as nbformat 4", name, major)
+    return upgraded
 
 
 def read_teacher(path):

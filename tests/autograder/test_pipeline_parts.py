@@ -109,7 +109,9 @@ def test_reducing_a_cell_that_python_cannot_parse_keeps_the_check_lines():
 
 @pytest.mark.parametrize("content, message", [
     (b'{"cells": [', "not valid JSON"),
-    (json.dumps({"nbformat": 3, "worksheets": [{"cells": []}], "metadata": {}}).encode(), "nbformat 3"),
+    (json.dumps({"nbformat": 3, "worksheets": [{"cells": [{"cell_type": "code", "input": "x = 1"}]}],
+                 "metadata": {}}).encode(), r"old notebook \(nbformat 3\) that could not be converted"),
+    (json.dumps({"nbformat": 1, "worksheets": []}).encode(), r"old notebook \(nbformat 1\)"),
     ('{"nbformat": 4, "cells": []}'.encode("utf-16"), "not UTF-8"),
     (b"[1, 2, 3]", "not a notebook"),
     (b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}}', "not an nbformat 4 notebook"),
@@ -119,6 +121,22 @@ def test_unreadable_notebooks_are_corrupt_with_the_reason(tmp_path, content, mes
     path.write_bytes(content)
     with pytest.raises(CorruptNotebook, match=message):
         rebuild.read_submitted(path)
+
+
+def test_an_nbformat_3_notebook_is_read_with_every_answer_as_stock_nbgrader_does(tmp_path):
+    import copy
+
+    nb = ps2_release()
+    answered = {c.metadata["nbgrader"]["grade_id"]: c.source + "\n# typed in Jupyter 3"
+                for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    for cell in nb.cells:
+        cell.source = answered.get(cell.metadata.get("nbgrader", {}).get("grade_id"), cell.source)
+    path = tmp_path / "ps2.ipynb"
+    path.write_text(nbformat.writes(nbformat.convert(copy.deepcopy(nb), 3)), encoding="utf-8")
+    assert '"worksheets"' in path.read_text(encoding="utf-8")
+    read = rebuild.read_submitted(path)
+    assert [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in read.cells] == \
+        [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in nb.cells]
 
 
 def test_a_50_mb_notebook_is_read_without_its_outputs_in_bounded_memory(tmp_path):

@@ -816,9 +816,8 @@ def corpus_cases(course, *, token="000000", root=ROOT, sandboxed=True):
     case("b-invalid-json", "broken", "a notebook cut off in the middle (invalid JSON)", "corrupt", 0,
          files={"ps2.ipynb": model_bytes[: len(model_bytes) // 2]}, detail=r"not valid JSON")
     case("b-empty", "broken", "an empty file", "corrupt", 0, files={"ps2.ipynb": b""}, detail=r"not valid JSON")
-    case("b-nbformat3", "broken", "an nbformat 3 notebook", "corrupt", 0,
-         files={"ps2.ipynb": nbformat.writes(nbformat.convert(ps2.notebook(), 3)).encode("utf-8")},
-         detail=r"nbformat 3")
+    case("b-nbformat3", "broken", "an nbformat 3 notebook (correct answers): upgraded, as stock nbgrader does",
+         "graded", full, files={"ps2.ipynb": nbformat.writes(nbformat.convert(ps2.notebook(), 3)).encode("utf-8")})
     latin1 = model_bytes.replace(b"import numpy as np", "import numpy as np  # r\u00e9sum\u00e9".encode("latin-1"), 1)
     assert latin1 != model_bytes, "corpus: no 'import numpy as np' in the notebook to add Latin-1 text to"
     case("b-non-utf8", "broken", "Latin-1 bytes in a UTF-8 notebook", "corrupt", 0, files={"ps2.ipynb": latin1},
