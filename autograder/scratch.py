@@ -12,7 +12,8 @@ with one sub-folder per worker process (``w1/``, ``w2/``...: the worker sets
 - the coordinator removes the run's folder when the run ends;
 - a run killed outright (``SIGKILL`` of the whole process group) leaves its folder; the
   next run on the machine removes it (:func:`sweep_stale`), once the process named in
-  its ``owner.json`` is gone.
+  its ``owner.json`` is gone (a folder made in another PID namespace, say another
+  container sharing the temporary directory, is left alone: its owner cannot be seen).
 """
 from __future__ import annotations
 
@@ -76,7 +77,29 @@ def _start_time(pid):
     return int(stat[stat.rfind(b")") + 2:].split()[19])
 
 
+def _read_link(path):
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
+
+
+def _boot_id():
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as fh:
+            return fh.read().strip()
+    except OSError:
+        return None
+
+
+def _owner():
+    """What names this process for good: pid, start time, PID namespace, boot."""
+    return {"pid": os.getpid(), "started": _start_time(os.getpid()), "pidns": _read_link("/proc/self/ns/pid"),
+            "boot": _boot_id()}
+
+
 def _owner_alive(folder):
+    """False only when the run that made ``folder`` is surely gone."""
     try:
         owner = json.loads((folder / OWNER).read_text(encoding="utf-8"))
         pid, started = int(owner["pid"]), owner["started"]
@@ -85,6 +108,10 @@ def _owner_alive(folder):
             return time.time() - folder.stat().st_mtime < UNOWNED_GRACE
         except OSError:
             return True
+    if owner.get("boot") != _boot_id():
+        return False  # made before the machine last started
+    if owner.get("pidns") != _read_link("/proc/self/ns/pid"):
+        return True  # a run in another container sharing this folder: its pids are not ours to see
     return _start_time(pid) == started
 
 
@@ -115,8 +142,7 @@ class RunScratch:
         sweep_stale(self.base)
         self.path = Path(tempfile.mkdtemp(prefix=PREFIX, dir=self.base))
         os.chmod(self.path, 0o711)
-        owner = {"pid": os.getpid(), "started": _start_time(os.getpid())}
-        (self.path / OWNER).write_text(json.dumps(owner), encoding="utf-8")
+        (self.path / OWNER).write_text(json.dumps(_owner()), encoding="utf-8")
         return self
 
     def worker(self, number):

@@ -38,12 +38,24 @@ def test_the_folder_of_a_killed_run_is_swept_and_a_live_runs_is_not(tmp_path):
         assert live.path.exists()
 
 
-def test_a_pid_reused_by_another_process_does_not_keep_a_folder(tmp_path):
-    folder = tmp_path / (PREFIX + "reused")
+def owner_file(folder, **change):
     folder.mkdir()
+    owner = dict(scratch._owner(), **change)
+    (folder / OWNER).write_text(json.dumps(owner))
+    return folder
+
+
+def test_a_pid_reused_by_another_process_does_not_keep_a_folder(tmp_path):
     # our pid, but a start time that is not ours: the owner is gone, the pid was reused
-    (folder / OWNER).write_text(json.dumps({"pid": os.getpid(), "started": -1}))
+    folder = owner_file(tmp_path / (PREFIX + "reused"), started=-1)
     assert sweep_stale(tmp_path) == [folder]
+
+
+def test_a_folder_of_another_pid_namespace_is_left_alone_and_one_from_before_a_reboot_is_not(tmp_path):
+    other = owner_file(tmp_path / (PREFIX + "container"), started=-1, pidns="pid:[1]")
+    before = owner_file(tmp_path / (PREFIX + "old-boot"), boot="another boot")
+    assert sweep_stale(tmp_path) == [before]
+    assert other.exists()
 
 
 def test_a_folder_without_owner_is_kept_while_fresh(tmp_path, monkeypatch):
