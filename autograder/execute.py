@@ -41,7 +41,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from autograder.sandbox import Limits, Sandbox, SandboxUnavailable, active_protections  # noqa: F401 (API)
+from autograder.sandbox import DiskWatch, Limits, Sandbox, SandboxUnavailable, active_protections  # noqa: F401 (API)
 
 log = logging.getLogger(__name__)
 
@@ -319,8 +319,11 @@ class _Run:
             watchdog = threading.Timer(limits.notebook_timeout + WATCHDOG_GRACE, self._kill, (sandbox, km))
             watchdog.daemon = True
             watchdog.start()
+            disk = DiskWatch([self.workdir, sandbox.runtime], limits.max_disk_bytes,
+                             lambda: sandbox.end_processes(km.process, grace=1.0))
             status, detail = "ok", "all %d code cells ran" % _code_cells(self.nb)
             try:
+                disk.__enter__()
                 # nbclient's own per-cell timeout (capped at the time left) normally fires
                 # first; this deadline catches the waits it does not time (start, iopub)
                 await asyncio.wait_for(self._execute(client, km),
@@ -344,7 +347,13 @@ class _Run:
                     log.error("execute_notebook: %s", detail)
             finally:
                 watchdog.cancel()
+                disk.__exit__(None, None, None)
                 await self._finish(client, km, sandbox)
+            if disk.exceeded:  # the kernel was stopped for it: whatever nbclient made of that
+                cell = client.current_cell
+                status = "crashed"
+                detail = "the kernel was stopped during %s: it %s" % (
+                    "cell %d" % (cell + 1) if cell is not None else "its start", disk.exceeded)
             return ExecutionResult(self.nb, status, detail, list(sandbox.protections),
                                    round(time.monotonic() - started, 3))
 

@@ -51,6 +51,7 @@ import stat as stat_module
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +117,11 @@ class Limits:
     max_file_bytes : int
         ``RLIMIT_FSIZE`` (largest file the kernel may write), also the size of each of
         the sandbox's private tmpfs mounts (``/tmp``, ``/dev/shm``, ``$HOME``).
+    max_disk_bytes : int
+        Most the notebook may add in all to the folders it shares with the grader's disk
+        (its working directory and its runtime folder); a kernel that writes more is
+        stopped (:class:`DiskWatch`), so many files under the size limit cannot fill the
+        grader's disk either.
     """
 
     cell_timeout: float = 30.0
@@ -125,12 +131,14 @@ class Limits:
     max_processes: int = 64
     max_output_bytes: int = 1_000_000
     max_file_bytes: int = 64 * 1024 ** 2
+    max_disk_bytes: int = 512 * 1024 ** 2
 
     def __post_init__(self):
         rules = {"cell_timeout": (float, 0.1, "seconds"), "notebook_timeout": (float, 0.1, "seconds"),
                  "cpu_seconds": (int, 1, "seconds"), "memory_bytes": (int, 64 * 1024 ** 2, "bytes"),
                  "max_processes": (int, 16, "processes and threads (a kernel alone runs about 10)"),
-                 "max_output_bytes": (int, 1024, "bytes"), "max_file_bytes": (int, 1024 * 1024, "bytes")}
+                 "max_output_bytes": (int, 1024, "bytes"), "max_file_bytes": (int, 1024 * 1024, "bytes"),
+                 "max_disk_bytes": (int, 1024 * 1024, "bytes")}
         for name, (kind, least, unit) in rules.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
@@ -217,11 +225,74 @@ def _protection_names(bubblewrap, own_uid, rlimits, limits=None, uid=None):
         names.append("no rlimits")
     if limits is not None:
         names += ["cell-timeout %gs" % limits.cell_timeout, "notebook-timeout %gs" % limits.notebook_timeout,
-                  "output-cap %s" % _size(limits.max_output_bytes)]
+                  "output-cap %s" % _size(limits.max_output_bytes), "disk-cap %s" % _size(limits.max_disk_bytes)]
     return names
 
 
 _warned = set()
+
+
+def disk_use(folders, max_entries):
+    """``(bytes, entries)`` the files under ``folders`` take on disk (allocated blocks:
+    a sparse file counts what it holds, not its length; links are not followed). Stops
+    counting past ``max_entries`` entries (then ``entries > max_entries``)."""
+    used, entries, todo = 0, 0, [str(f) for f in folders]
+    while todo and entries <= max_entries:
+        try:
+            with os.scandir(todo.pop()) as listing:
+                for entry in listing:
+                    entries += 1
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:  # removed while we looked
+                        continue
+                    used += info.st_blocks * 512
+                    if stat_module.S_ISDIR(info.st_mode):
+                        todo.append(entry.path)
+        except OSError:
+            continue
+    return used, entries
+
+
+class DiskWatch:
+    """Stop a kernel that writes more than ``limit`` bytes (or ``max_entries`` files)
+    into ``folders``, the grader's disk it shares: a thread measures them every
+    ``interval`` seconds and calls ``stop()`` once, then :attr:`exceeded` says why.
+
+    What was there at the start (the submission, the course's data files) does not
+    count. Writing is fast, so the kernel may pass the limit by what it writes in one
+    interval before it is stopped."""
+
+    MAX_ENTRIES = 20_000
+
+    def __init__(self, folders, limit, stop, interval=0.2):
+        self.folders, self.limit, self.stop, self.interval = list(folders), limit, stop, interval
+        self.exceeded = None
+        self._base, _ = disk_use(self.folders, self.MAX_ENTRIES)
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True, name="convgrade-diskwatch")
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._done.set()
+        if self._thread.ident is not None:
+            self._thread.join()
+        return False
+
+    def _watch(self):
+        while not self._done.wait(self.interval):
+            used, entries = disk_use(self.folders, self.MAX_ENTRIES)
+            if used - self._base > self.limit:
+                self.exceeded = "wrote more than the %s it may add to its folders on disk" % _size(self.limit)
+            elif entries > self.MAX_ENTRIES:
+                self.exceeded = "made more than %d files in its folders on disk" % self.MAX_ENTRIES
+            if self.exceeded:
+                log.warning("sandbox: stopped a kernel that %s", self.exceeded)
+                self.stop()
+                return
 
 
 def _warn_once(message):

@@ -396,6 +396,43 @@ def test_sleeping_past_the_notebook_deadline_times_out(tmp_path, bubblewrap):
     assert 3 <= result.seconds < 10
 
 
+# many files, each under the size limit, into every folder the kernel shares with the grader's disk
+FILL_DISK = ("import itertools\n"
+             "folders = ['.', os.path.dirname(os.environ['MPLCONFIGDIR'])]\n"
+             "for i in itertools.count():\n"
+             "    with open('%s/many%d.bin' % (folders[i % 2], i), 'wb') as fh:\n"
+             "        fh.write(os.urandom(1024 * 1024))")
+
+
+def test_many_small_files_cannot_fill_the_graders_disk(tmp_path, bubblewrap):
+    (tmp_path / "data.bin").write_bytes(os.urandom(3 * 1024 * 1024))  # there before: not counted
+    limits = Limits(max_disk_bytes=8 * 1024 ** 2, max_file_bytes=2 * 1024 ** 2, cell_timeout=60)
+    result = run(tmp_path, "record('before', lambda: 1)", FILL_DISK, "record('after', lambda: 2)", limits=limits)
+    assert result.status == "crashed", (result.status, result.detail)
+    assert "cell 3" in result.detail and "8MiB it may add to its folders on disk" in result.detail, result.detail
+    assert result.seconds < 30  # stopped by the cap, not by the cell's 60 s
+    assert set(findings(tmp_path)) == {"before"}
+    written = sum(p.stat().st_size for p in tmp_path.glob("many*.bin"))
+    assert 0 < written < 64 * 1024 ** 2  # a few intervals' worth past the cap at most
+    assert "disk-cap 8MiB" in result.protections
+    assert sandbox._processes_of(sandbox_uid(result)) == []
+
+
+def test_disk_use_counts_blocks_and_entries_without_following_links(tmp_path):
+    (tmp_path / "a").write_bytes(b"x" * 100_000)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b").write_bytes(b"y" * 50_000)
+    with open(tmp_path / "sparse", "wb") as fh:  # 1 GB long, nothing in it
+        fh.truncate(10 ** 9)
+    (tmp_path / "link").symlink_to("/usr")
+    used, entries = sandbox.disk_use([tmp_path], max_entries=100)
+    expected = sum(os.lstat(p).st_blocks * 512 for p in [tmp_path / "a", tmp_path / "sub", tmp_path / "sub" / "b",
+                                                           tmp_path / "sparse", tmp_path / "link"])
+    assert (used, entries) == (expected, 5)
+    assert 150_000 <= used < 10 ** 7
+    assert sandbox.disk_use([tmp_path], max_entries=2)[1] > 2
+
+
 def test_cpu_time_limit_ends_the_kernel(tmp_path, bubblewrap):
     result = run(tmp_path, "while True: pass", limits=Limits(cpu_seconds=1, cell_timeout=25))
     assert result.status == "crashed" and "SIGXCPU" in result.detail
