@@ -26,7 +26,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from autograder.errors import CourseError, GradebookError, SetupError, UnknownAssignment, UnknownStudent
+from autograder.errors import ConvgradeError, CourseError, GradebookError, SetupError, UnknownAssignment, UnknownStudent
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPOSITORY_ROOT = PACKAGE_DIR.parent
@@ -255,6 +255,18 @@ def nbgrader_errors():
         yield records
     finally:
         logger.removeHandler(handler)
+
+
+def run_converter(converter, what):
+    """``converter.start()`` for an nbgrader converter; its failure becomes one
+    :class:`ConvgradeError` ``nbgrader could not <what>: <the most telling line>``."""
+    from nbgrader.converters.base import NbGraderException
+
+    with nbgrader_errors() as logged:
+        try:
+            converter.start()
+        except NbGraderException as exc:
+            raise ConvgradeError("nbgrader could not %s: %s" % (what, nbgrader_failure(logged, str(exc)))) from None
 
 
 def nbgrader_failure(records, fallback):

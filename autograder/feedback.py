@@ -19,7 +19,7 @@ import logging
 
 import numpy as np
 
-from autograder.course import nbgrader_errors, nbgrader_failure
+from autograder.course import run_converter
 from autograder.errors import ConvgradeError, UnknownStudent
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,6 @@ def generate_feedback(course, assignment, students=None):
     """
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.converters import GenerateFeedback
-    from nbgrader.converters.base import NbGraderException
     from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
     course.require_assignment(assignment)
@@ -164,14 +163,8 @@ def generate_feedback(course, assignment, students=None):
     for pattern in (["*"] if graded == folders else graded):
         coursedir = course.coursedir(**{"CourseDirectory.assignment_id": assignment,
                                         "CourseDirectory.student_id": pattern})
-        converter = GenerateFeedback(coursedir=coursedir, config=config)
-        with nbgrader_errors() as logged:
-            try:
-                converter.start()
-            except NbGraderException as exc:
-                raise ConvgradeError("nbgrader could not render the feedback of %s: %s"
-                                     % ("the class" if pattern == "*" else pattern,
-                                        nbgrader_failure(logged, str(exc)))) from None
+        run_converter(GenerateFeedback(coursedir=coursedir, config=config),
+                      "render the feedback of %s" % ("the class" if pattern == "*" else pattern))
     written = []
     for student in graded:
         written.extend(sorted((course.feedback_dir / student / assignment).glob("*.html")))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from autograder.course import nbgrader_errors, nbgrader_failure
+from autograder.course import run_converter
 from autograder.errors import ConvgradeError
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,6 @@ def release_assignment(course, name, *, force=False):
         ``{notebook name: path of the released notebook}``.
     """
     from nbgrader.converters import GenerateAssignment
-    from nbgrader.converters.base import NbGraderException
 
     course.require_assignment(name)
     target = course.release_dir / name
@@ -40,13 +39,7 @@ def release_assignment(course, name, *, force=False):
     config = course.nbgrader_config(**{"BaseConverter.force": bool(force),
                                        "GenerateAssignment.create_assignment": True})
     coursedir = course.coursedir(**{"CourseDirectory.assignment_id": name})
-    converter = GenerateAssignment(coursedir=coursedir, config=config)
-    with nbgrader_errors() as logged:
-        try:
-            converter.start()
-        except NbGraderException as exc:
-            raise ConvgradeError("nbgrader could not generate release/%s: %s"
-                                 % (name, nbgrader_failure(logged, str(exc)))) from None
+    run_converter(GenerateAssignment(coursedir=coursedir, config=config), "generate release/%s" % name)
     released = course.release_notebooks(name)
     missing = sorted(set(course.notebook_names(name)) - set(released))
     if missing:
