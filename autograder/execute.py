@@ -323,7 +323,7 @@ class _Run:
                              lambda: sandbox.end_processes(km.process, grace=1.0))
             status, detail = "ok", "all %d code cells ran" % _code_cells(self.nb)
             try:
-                disk.__enter__()
+                disk.start()
                 # nbclient's own per-cell timeout (capped at the time left) normally fires
                 # first; this deadline catches the waits it does not time (start, iopub)
                 await asyncio.wait_for(self._execute(client, km),
@@ -347,7 +347,7 @@ class _Run:
                     log.error("execute_notebook: %s", detail)
             finally:
                 watchdog.cancel()
-                disk.__exit__(None, None, None)
+                disk.close()
                 await self._finish(client, km, sandbox)
             if disk.exceeded:  # the kernel was stopped for it: whatever nbclient made of that
                 cell = client.current_cell

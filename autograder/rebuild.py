@@ -31,8 +31,8 @@ from nbgrader import utils as nbutils
 
 from autograder.errors import CorruptNotebook
 
-#: Submitted notebooks above this size are refused as corrupt (none is that big honestly).
 log = logging.getLogger(__name__)
+#: Submitted notebooks above this size are refused as corrupt (none is that big honestly).
 MAX_NOTEBOOK_BYTES = 128 * 1024 ** 2
 KERNEL_MODULE = "convgrade_kernel"
 _CHECK_CALL = re.compile(r"""\bcheck\(\s*(?P<q>["'])(?P<id>[^"']+)(?P=q)""")

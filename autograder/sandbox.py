@@ -255,9 +255,10 @@ def disk_use(folders, max_entries):
 
 
 class DiskWatch:
-    """Stop a kernel that writes more than ``limit`` bytes (or ``max_entries`` files)
-    into ``folders``, the grader's disk it shares: a thread measures them every
-    ``interval`` seconds and calls ``stop()`` once, then :attr:`exceeded` says why.
+    """Stop a kernel that writes more than ``limit`` bytes (or :attr:`MAX_ENTRIES` files)
+    into ``folders``, the grader's disk it shares: between :meth:`start` and
+    :meth:`close` a thread measures them every ``interval`` seconds and calls
+    ``on_exceeded()`` once, then :attr:`exceeded` says why.
 
     What was there at the start (the submission, the course's data files) does not
     count. Writing is fast, so the kernel may pass the limit by what it writes in one
@@ -265,22 +266,21 @@ class DiskWatch:
 
     MAX_ENTRIES = 20_000
 
-    def __init__(self, folders, limit, stop, interval=0.2):
-        self.folders, self.limit, self.stop, self.interval = list(folders), limit, stop, interval
+    def __init__(self, folders, limit, on_exceeded, interval=0.2):
+        self.folders, self.limit, self.on_exceeded, self.interval = list(folders), limit, on_exceeded, interval
         self.exceeded = None
         self._base, _ = disk_use(self.folders, self.MAX_ENTRIES)
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True, name="convgrade-diskwatch")
 
-    def __enter__(self):
+    def start(self):
         self._thread.start()
-        return self
 
-    def __exit__(self, *exc):
+    def close(self):
+        """Stop watching (and wait for the thread); safe to call when never started."""
         self._done.set()
         if self._thread.ident is not None:
             self._thread.join()
-        return False
 
     def _watch(self):
         while not self._done.wait(self.interval):
@@ -291,7 +291,7 @@ class DiskWatch:
                 self.exceeded = "made more than %d files in its folders on disk" % self.MAX_ENTRIES
             if self.exceeded:
                 log.warning("sandbox: stopped a kernel that %s", self.exceeded)
-                self.stop()
+                self.on_exceeded()
                 return
 
 

@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from autograder.phrases import phrase
-
 from convgrade_kernel import probe
 from convgrade_kernel.codec import decode, encode
 
