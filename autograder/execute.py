@@ -165,7 +165,7 @@ class _SandboxKernelManager(AsyncKernelManager):
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         kw.update(self._sandbox.popen_options())
         # independent (no JPY_PARENT_PID) in bubblewrap: the kernel cannot see our pid from
-        # its namespace, and --die-with-parent ends it with us; without, it watches our pid
+        # its namespace, and the launch guard ends it with us; without, it watches our pid too
         kw.update(env=self._sandbox.kernel_env(self._env), independent=self._sandbox.support.bubblewrap,
                   stdout=self._kernel_log, stderr=subprocess.STDOUT)
         await super()._async_launch_kernel(kernel_cmd, **kw)

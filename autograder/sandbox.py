@@ -3,14 +3,14 @@ and the certainty that nothing it started outlives it.
 
 A kernel is started as (bubblewrap available, grader running as root)::
 
+    python -I -S launch_guard.py <lifeline fd> \\
     bwrap <namespaces> <read-only system> <tmpfs> <binds> -- \\
         setpriv --reuid U --regid U --clear-groups --no-new-privs ... -- \\
         prlimit --as=... --cpu=... --nproc=... --fsize=... --core=0 -- \\
         <kernel_python> -m ipykernel_launcher -f <connection file>
 
 - **bubblewrap**: new network (no interface but loopback, nothing outside reachable),
-  PID, IPC, UTS and cgroup namespaces, a new session (no terminal injection), and a
-  mount namespace whose root is a read-only tmpfs holding only ``/usr`` (read-only),
+  PID, IPC, UTS and cgroup namespaces, and a mount namespace whose root is a read-only tmpfs holding only ``/usr`` (read-only),
   a few files of ``/etc``, the kernel's Python installation (read-only), fresh ``/proc``
   and ``/dev``, size-limited private ``/tmp``, ``/dev/shm`` and ``$HOME``, the working
   directory at :data:`SANDBOX_WORKDIR` (read-write) and the connection directory
@@ -23,6 +23,11 @@ A kernel is started as (bubblewrap available, grader running as root)::
   exactly the notebook's process tree, which :meth:`Sandbox.end_processes` kills
   (``kill(-1)`` run as that uid, repeated until none is left).
 - **rlimits**: address space, CPU seconds, processes, file size, no core files.
+- **a session of its own** (the launch calls ``setsid``): no controlling terminal, so
+  no terminal injection, and out of reach of a signal to the grader's process group.
+- **the launch guard** (:mod:`autograder.launch_guard`): the whole launch is SIGKILLed
+  as soon as the grader is gone, however it died, even in the middle of bubblewrap's
+  set-up.
 
 Without bubblewrap the same command runs without its first part: a new session,
 rlimits, and the uid of its own with its uid-wide kill where that uid can run the
@@ -70,6 +75,8 @@ BWRAP = shutil.which("bwrap")
 SETPRIV = shutil.which("setpriv")
 PRLIMIT = shutil.which("prlimit")
 KILL = shutil.which("kill")
+#: Run first in every launch (see its docstring): ends the sandbox when the grader is gone.
+LAUNCH_GUARD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "launch_guard.py")
 #: Longest temporary-directory path the kernel's runtime folder (its sockets) goes under.
 RUNTIME_BASE_MAX = 64
 
@@ -323,11 +330,15 @@ def _size(n):
 
 
 def _namespace_args(own_uid):
-    """Namespaces and session. As root bubblewrap runs privileged, keeping only the
-    capabilities ``setpriv`` needs to drop to the notebook's uid; otherwise it makes a
-    user namespace in which the kernel is uid 65534."""
+    """Namespaces. As root bubblewrap runs privileged, keeping only the capabilities
+    ``setpriv`` needs to drop to the notebook's uid; otherwise it makes a user namespace
+    in which the kernel is uid 65534.
+
+    No ``--new-session``: the launch already has a session of its own without a
+    terminal (:meth:`Sandbox.popen_options`), and bubblewrap's init must stay in the
+    launch's process group, which the launch guard's watcher SIGKILLs."""
     args = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--die-with-parent", "--new-session", "--hostname", "convgrade"]
+            "--die-with-parent", "--hostname", "convgrade"]
     if os.geteuid() == 0:
         if own_uid:
             args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
@@ -513,6 +524,7 @@ class Sandbox:
         self.runtime = None
         self.protections = []
         self._owner = None
+        self._lifeline = None  # (read end, write end): see autograder.launch_guard
 
     # -- lifecycle ---------------------------------------------------------------------
     def __enter__(self):
@@ -521,6 +533,7 @@ class Sandbox:
         if len(base) > RUNTIME_BASE_MAX and os.path.isdir("/tmp"):
             base = "/tmp"
         self.runtime = Path(tempfile.mkdtemp(prefix="cgk-", dir=base))
+        self._lifeline = os.pipe()  # both ends close-on-exec
         try:
             self._prepare()
         except BaseException:
@@ -588,6 +601,10 @@ class Sandbox:
         if self.runtime is not None:
             remove_tree(self.runtime)
             self.runtime = None
+        if self._lifeline is not None:
+            for end in self._lifeline:  # the guard's watcher ends what is left of the launch, then itself
+                os.close(end)
+            self._lifeline = None
 
     # -- what the kernel manager needs --------------------------------------------------
     @property
@@ -605,9 +622,10 @@ class Sandbox:
         return str(self.runtime / "connection.json")
 
     def kernel_command(self, extra_arguments=()):
-        """The full command: bubblewrap (if available), then setpriv, prlimit and the kernel."""
+        """The full command: the launch guard, bubblewrap (if available), then setpriv,
+        prlimit and the kernel."""
         limits = self.limits
-        command = []
+        command = [sys.executable, "-I", "-S", LAUNCH_GUARD, str(self._lifeline[0])]
         if self.support.bubblewrap:
             python = interpreter(self.kernel_python)
             made = {"/tmp", "/usr", "/dev", "/proc", SANDBOX_HOME}
@@ -656,9 +674,10 @@ class Sandbox:
 
         The kernel starts a session of its own, so a signal to the grader's process group
         does not reach it; instead it gets SIGKILL when the grader dies (see
-        :func:`die_with_parent`)."""
+        :func:`die_with_parent` and :mod:`autograder.launch_guard`, which alone inherits
+        the read end of this sandbox's lifeline)."""
         return {"cwd": "/" if self.support.bubblewrap else str(self.workdir), "start_new_session": True,
-                "preexec_fn": die_with_parent()}
+                "preexec_fn": die_with_parent(), "pass_fds": (self._lifeline[0],)}
 
     # -- the end ---------------------------------------------------------------------------
     def end_processes(self, process, grace=5.0):
@@ -742,8 +761,10 @@ def die_with_parent():
 
     bubblewrap's own ``--die-with-parent`` is set only once bwrap runs: a grader killed
     between fork and that moment would leave the sandbox running. Set before exec, and
-    checked against the pid that forked, no such window is left. ``prctl`` is looked up
-    here, in the parent, so the child between fork and exec only calls it."""
+    checked against the pid that forked, no such window is left for the launched process
+    itself (:mod:`autograder.launch_guard` covers what this cannot: bubblewrap's own
+    set-up). ``prctl`` is looked up here, in the parent, so the child between fork and
+    exec only calls it."""
     import ctypes
 
     prctl = ctypes.CDLL(None, use_errno=True).prctl

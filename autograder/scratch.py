@@ -14,6 +14,9 @@ with one sub-folder per worker process (``w1/``, ``w2/``...: the worker sets
   next run on the machine removes it (:func:`sweep_stale`), once the process named in
   its ``owner.json`` is gone (a folder made in another PID namespace, say another
   container sharing the temporary directory, is left alone: its owner cannot be seen).
+  Processes that still name a path in that folder (a sandbox whose launch guard a
+  student's code disabled, a process that left the sandbox's process group where there
+  is no bubblewrap) are SIGKILLed first: the folder's random name is the run's alone.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -115,12 +119,41 @@ def _owner_alive(folder):
     return _start_time(pid) == started
 
 
+def processes_naming(folder):
+    """Pids of the processes (not this one) whose command line names a path inside
+    ``folder``."""
+    needle = os.fsencode(os.path.join(os.path.abspath(folder), ""))
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                with open("/proc/%s/cmdline" % entry.name, "rb") as fh:
+                    if needle in fh.read():
+                        found.append(int(entry.name))
+            except OSError:  # gone meanwhile, or not ours to read
+                pass
+    return found
+
+
+def _end_orphans(folder):
+    orphans = processes_naming(folder)
+    for pid in orphans:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    if orphans:
+        log.warning("ended %d process(es) left running by a killed run in %s", len(orphans), folder)
+
+
 def sweep_stale(base=None):
     """Remove the run folders under ``base`` (default: the temporary directory) whose
-    owning process is gone; returns the folders removed."""
+    owning process is gone, after SIGKILLing what still runs in them; returns the
+    folders removed."""
     removed = []
     for folder in sorted(Path(base or tempfile.gettempdir()).glob(PREFIX + "*")):
         if folder.is_dir() and not folder.is_symlink() and not _owner_alive(folder):
+            _end_orphans(folder)
             if remove_tree(folder):
                 removed.append(folder)
     if removed:

@@ -26,6 +26,7 @@ import pytest
 from autograder import sandbox
 from autograder.execute import ExecutionResult, Limits, execute_notebook
 from autograder.sandbox import SandboxUnavailable
+from autograder.scratch import processes_naming
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDENT_PYTHON = ROOT / ".venv-student" / "bin" / "python"
@@ -527,6 +528,64 @@ def test_a_kernel_launch_dies_with_the_grader_even_in_its_own_session():
         if _alive(child):
             os.kill(child, signal.SIGKILL)
 
+
+
+KILLED_DURING_LAUNCH = r"""
+import asyncio, os, sys
+import jupyter_client.launcher
+from autograder.execute import Limits, _SandboxKernelManager
+from autograder.sandbox import Sandbox
+workdir, kernel_python, kernel_log, when = sys.argv[1:]
+
+real_popen = jupyter_client.launcher.Popen
+def popen_then_die(*args, **kwargs):  # jupyter_client's own launch, then a grader killed outright
+    real_popen(*args, **kwargs)  # returns once the guard is exec'd, before bubblewrap's set-up
+    print(box.runtime, flush=True)
+    os._exit(0)  # no clean-up runs
+if when == "launched":
+    jupyter_client.launcher.Popen = popen_then_die
+
+async def start():
+    km = _SandboxKernelManager(box, {}, open(kernel_log, "wb"))
+    await km.start_kernel()
+    client = km.client()
+    client.start_channels()
+    await client.wait_for_ready(timeout=60)
+    print(box.runtime, flush=True)
+    os._exit(0)
+
+box = Sandbox(workdir, kernel_python, Limits()).__enter__()
+asyncio.run(start())
+"""
+
+
+def _naming(path):
+    """Live processes whose command line names a path inside ``path``."""
+    return [pid for pid in processes_naming(path) if _alive(pid)]
+
+
+def test_a_grader_killed_while_bubblewrap_sets_up_leaves_no_sandbox_running(tmp_path, bubblewrap):
+    """bubblewrap arms its --die-with-parent only after its own set-up: a grader gone at
+    the moment a launch returns left the namespace's init, then the kernel, running for
+    good (4 or 5 of these 8 attempts without the launch guard). Now nothing of any survives;
+    the first attempt, killed once its kernel answered, shows the same launch works."""
+    left = {}
+    for attempt, when in enumerate(["ready"] + ["launched"] * 8):
+        workdir = tmp_path / ("w%d" % attempt)
+        workdir.mkdir()
+        grader = subprocess.run([sys.executable, "-c", KILLED_DURING_LAUNCH, str(workdir), str(STUDENT_PYTHON),
+                                 str(tmp_path / ("kernel%d.log" % attempt)), when],
+                                cwd=ROOT, capture_output=True, text=True, timeout=120)
+        runtime = grader.stdout.strip()
+        assert runtime.startswith("/"), "%s: %s" % (when, grader.stderr[-2000:])
+        deadline = time.monotonic() + 10
+        while _naming(runtime) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _naming(runtime):
+            left["%d (%s)" % (attempt, when)] = _naming(runtime)
+            for pid in _naming(runtime):
+                os.kill(pid, signal.SIGKILL)
+    assert not left, "sandboxes outlived their killed grader (attempt: pids): %s" % left
 
 def _alive(pid):
     try:

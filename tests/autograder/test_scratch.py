@@ -38,6 +38,22 @@ def test_the_folder_of_a_killed_run_is_swept_and_a_live_runs_is_not(tmp_path):
         assert live.path.exists()
 
 
+def test_processes_left_running_in_a_killed_runs_folder_are_ended_and_others_are_not(tmp_path):
+    stale = owner_file(tmp_path / (PREFIX + "killed"), started=-1)
+    live = owner_file(tmp_path / (PREFIX + "live"))  # ours: we are alive
+    nap = "import time; time.sleep(120)"
+    orphan = subprocess.Popen([sys.executable, "-c", nap, str(stale / "w1" / "cgk-x" / "connection.json")])
+    bystander = subprocess.Popen([sys.executable, "-c", nap, str(live / "w1" / "connection.json")])
+    try:
+        assert sweep_stale(tmp_path) == [stale]
+        assert orphan.wait(timeout=10) == -9
+        assert bystander.poll() is None and live.exists()
+    finally:
+        orphan.kill()
+        bystander.kill()
+        bystander.wait()
+
+
 def owner_file(folder, **change):
     folder.mkdir()
     owner = dict(scratch._owner(), **change)
