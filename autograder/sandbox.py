@@ -211,9 +211,10 @@ def _protection_names(bubblewrap, own_uid, rlimits, limits=None, uid=None):
     if bubblewrap:
         names += ["bubblewrap", "no-network", "pid-namespace", "ipc-namespace", "uts-namespace",
                   "mount-namespace (read-only system, only the working directory writable)",
-                  "private /tmp", "new-session"]
+                  "private /tmp", "new-session", "launch-guard"]
     else:
-        names += ["no bubblewrap: the kernel sees this machine's files and network", "new-session"]
+        names += ["no bubblewrap: the kernel sees this machine's files and network", "new-session",
+                  "launch-guard"]
     if own_uid:
         names += ["unprivileged uid per notebook" + (" (%d)" % uid if uid else ""),
                   "no capabilities", "no-new-privileges", "kill every process of the uid"]
