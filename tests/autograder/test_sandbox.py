@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import signal
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -26,7 +27,7 @@ import pytest
 from autograder import sandbox
 from autograder.execute import ExecutionResult, Limits, execute_notebook
 from autograder.sandbox import SandboxUnavailable
-from autograder.scratch import processes_naming
+from autograder.scratch import processes_naming, remove_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDENT_PYTHON = ROOT / ".venv-student" / "bin" / "python"
@@ -570,21 +571,27 @@ def test_a_grader_killed_while_bubblewrap_sets_up_leaves_no_sandbox_running(tmp_
     good (4 or 5 of these 8 attempts without the launch guard). Now nothing of any survives;
     the first attempt, killed once its kernel answered, shows the same launch works."""
     left = {}
-    for attempt, when in enumerate(["ready"] + ["launched"] * 8):
-        workdir = tmp_path / ("w%d" % attempt)
-        workdir.mkdir()
-        grader = subprocess.run([sys.executable, "-c", KILLED_DURING_LAUNCH, str(workdir), str(STUDENT_PYTHON),
-                                 str(tmp_path / ("kernel%d.log" % attempt)), when],
-                                cwd=ROOT, capture_output=True, text=True, timeout=120)
-        runtime = grader.stdout.strip()
-        assert runtime.startswith("/"), "%s: %s" % (when, grader.stderr[-2000:])
-        deadline = time.monotonic() + 10
-        while _naming(runtime) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if _naming(runtime):
-            left["%d (%s)" % (attempt, when)] = _naming(runtime)
-            for pid in _naming(runtime):
-                os.kill(pid, signal.SIGKILL)
+    # the killed graders cannot remove their sandboxes' runtime folders: keep them in ours
+    scratch_dir = tempfile.mkdtemp(prefix="cgt-")
+    env = dict(os.environ, TMPDIR=scratch_dir)
+    try:
+        for attempt, when in enumerate(["ready"] + ["launched"] * 8):
+            workdir = tmp_path / ("w%d" % attempt)
+            workdir.mkdir()
+            grader = subprocess.run([sys.executable, "-c", KILLED_DURING_LAUNCH, str(workdir), str(STUDENT_PYTHON),
+                                     str(tmp_path / ("kernel%d.log" % attempt)), when],
+                                    cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+            runtime = grader.stdout.strip()
+            assert runtime.startswith(scratch_dir + "/"), "%s: %s" % (when, grader.stderr[-2000:])
+            deadline = time.monotonic() + 10
+            while _naming(runtime) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if _naming(runtime):
+                left["%d (%s)" % (attempt, when)] = _naming(runtime)
+                for pid in _naming(runtime):
+                    os.kill(pid, signal.SIGKILL)
+    finally:
+        assert remove_tree(scratch_dir)
     assert not left, "sandboxes outlived their killed grader (attempt: pids): %s" % left
 
 def _alive(pid):
