@@ -59,6 +59,7 @@ def test_a_dead_worker_is_replaced_and_its_submission_retried_once(course, capfd
 
 @pytest.mark.slow
 def test_dask_cluster_grades_the_same_way(tmp_path):
+    import dask
     from distributed import LocalCluster
 
     from autograder.parallel import autograde
@@ -72,8 +73,10 @@ def test_dask_cluster_grades_the_same_way(tmp_path):
     for student, nb in (("good", source), ("blank", nbformat.read(root / "release" / "ps2" / "ps2.ipynb", 4))):
         (root / "submitted" / student / "ps2").mkdir(parents=True)
         nbformat.write(nb, root / "submitted" / student / "ps2" / "ps2.ipynb")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
+    # Dask's scratch (lock files, spill) in ours, not in the machine's temporary directory
+    with dask.config.set({"temporary-directory": str(tmp_path / "dask")}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                         dashboard_address=None) as cluster:
         summary = autograde(course, "ps2", dask_address=cluster.scheduler_address, progress=False)
     scores = {student: (status, score) for student, status, score, _, _ in summary.graded}
     assert scores == {"good": ("graded", 17.0), "blank": ("graded", 0.0)}
