@@ -232,7 +232,7 @@ def _torch_answer(fn, *args, **kwargs):
 
 def _either(value):
     """Option values the spec leaves to the implementation: bools and NumPy integers."""
-    values = value if isinstance(value, tuple) else (value,)
+    values = value if isinstance(value, (tuple, list)) else (value,)
     return any(isinstance(v, (bool, np.integer)) for v in values)
 
 
@@ -297,14 +297,15 @@ def test_transposed_convolution_options_follow_torch(nd, data):
     padding = kwargs.get("padding", 0)
     if padding == "valid":
         kwargs, padding = dict(kwargs, padding=0), 0  # the spec's name for no padding
-    flat_tuple = isinstance(padding, tuple) and not any(isinstance(q, tuple) for q in padding)
+    sequence = lambda v: isinstance(v, (tuple, list))  # noqa: E731 - a list reads as a tuple
+    flat = sequence(padding) and not any(sequence(q) for q in padding)
     if any(_either(v) for v in kwargs.values()) or isinstance(padding, str) or \
-            (flat_tuple and len(padding) != nd):  # beyond torch's forms: the spec leaves them open
+            (flat and len(padding) != nd):  # beyond torch's forms: the spec leaves them open
         if outcome == "ok":
             assert_answer(fn.__name__, value, [x, w, b])
         return
     torch_fn = F.conv_transpose1d if nd == 1 else F.conv_transpose2d
-    pairs = isinstance(padding, tuple) and padding and all(isinstance(q, tuple) for q in padding)
+    pairs = sequence(padding) and padding and all(sequence(q) for q in padding)
     if pairs:  # explicit (before, after) crops: torch without padding, then cropped
         exact = _torch_answer(torch_fn, x, w, b, **dict(kwargs, padding=0))
         if exact is not None and len(padding) == nd and all(len(q) == 2 and _ints(*q) and min(q) >= 0
