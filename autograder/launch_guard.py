@@ -5,12 +5,13 @@ Usage (run by path, standard library only, so ``python -I -S`` starts it in mill
     python -I -S launch_guard.py FD COMMAND [ARG...]
 
 ``FD`` is the read end of a pipe whose write end only the grader holds (close-on-exec,
-so nothing it launches inherits it); the grader passes ``FD`` to this process alone. The guard forks a *watcher*, closes ``FD`` and
-execs ``COMMAND`` in its own place: the command keeps the guard's pid, its process
-group and its exit status, exactly as if it had been launched directly. The watcher
-reads ``FD`` until end of file, which comes when the last write end closes, that is
-when the grader closes it after the kernel is ended, or when the grader dies, however it
-dies. It then SIGKILLs its process group: the command and everything in that group.
+so nothing it launches inherits it); the grader passes ``FD`` to this process alone.
+The guard forks a *watcher*, closes ``FD`` and execs ``COMMAND`` in its own place: the
+command keeps the guard's pid, its process group and its exit status, exactly as if it
+had been launched directly. The watcher reads ``FD`` until end of file, which comes
+when the last write end closes, that is when the grader closes it after the kernel is
+ended, or when the grader dies, however it dies. It then SIGKILLs its process group:
+the command and everything in that group.
 
 Why a process, not only ``PR_SET_PDEATHSIG``: bubblewrap arms its own
 ``--die-with-parent`` in each of its processes only after that process's set-up. A

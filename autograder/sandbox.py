@@ -10,11 +10,12 @@ A kernel is started as (bubblewrap available, grader running as root)::
         <kernel_python> -m ipykernel_launcher -f <connection file>
 
 - **bubblewrap**: new network (no interface but loopback, nothing outside reachable),
-  PID, IPC, UTS and cgroup namespaces, and a mount namespace whose root is a read-only tmpfs holding only ``/usr`` (read-only),
-  a few files of ``/etc``, the kernel's Python installation (read-only), fresh ``/proc``
-  and ``/dev``, size-limited private ``/tmp``, ``/dev/shm`` and ``$HOME``, the working
-  directory at :data:`SANDBOX_WORKDIR` (read-write) and the connection directory
-  (sockets; bound at its own path so both sides name the sockets alike). The course
+  PID, IPC, UTS and cgroup namespaces, and a mount namespace whose root is a read-only
+  tmpfs holding only ``/usr`` (read-only), a few files of ``/etc``, the kernel's Python
+  installation (read-only), fresh ``/proc`` and ``/dev``, size-limited private ``/tmp``,
+  ``/dev/shm`` and ``$HOME``, the working directory at :data:`SANDBOX_WORKDIR`
+  (read-write) and the connection directory (sockets; bound at its own path so both
+  sides name the sockets alike). The course
   directory, ``source/``, ``gradebook.db`` and the grader's environment do not exist
   in there.
 - **a uid of its own**: each notebook runs under a fresh unprivileged uid from

@@ -530,7 +530,6 @@ def test_a_kernel_launch_dies_with_the_grader_even_in_its_own_session():
             os.kill(child, signal.SIGKILL)
 
 
-
 KILLED_DURING_LAUNCH = r"""
 import asyncio, os, sys
 import jupyter_client.launcher
@@ -584,11 +583,13 @@ def test_a_grader_killed_while_bubblewrap_sets_up_leaves_no_sandbox_running(tmp_
             runtime = grader.stdout.strip()
             assert runtime.startswith(scratch_dir + "/"), "%s: %s" % (when, grader.stderr[-2000:])
             deadline = time.monotonic() + 10
-            while _naming(runtime) and time.monotonic() < deadline:
+            survivors = _naming(runtime)
+            while survivors and time.monotonic() < deadline:
                 time.sleep(0.1)
-            if _naming(runtime):
-                left["%d (%s)" % (attempt, when)] = _naming(runtime)
-                for pid in _naming(runtime):
+                survivors = _naming(runtime)
+            if survivors:
+                left["%d (%s)" % (attempt, when)] = survivors
+                for pid in survivors:
                     os.kill(pid, signal.SIGKILL)
     finally:
         assert remove_tree(scratch_dir)
