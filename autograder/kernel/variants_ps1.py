@@ -9,15 +9,17 @@ Keys of the variant (shapes in brackets)
 bump_signal [9], bump_filter [3]
     A 1-D signal of 0s and 1s and a 3-tap filter; the feature map has 9 - 3 + 1 = 7 values.
 lines_image [6, 6], vertical_filter [3, 3], horizontal_filter [3, 3]
-    A black-and-white image with one vertical and one horizontal line segment, and the
-    lesson's line detectors (a column, and a row, of three 1s); each map is 4 x 4.
+    A black-and-white image with one vertical and one horizontal line segment that cross,
+    each on a row or column where a 3 x 3 window can centre on it, and the lesson's line
+    detectors (a column, and a row, of three 1s); each map is 4 x 4.
 smiley [7, 7], smiley_filter [3, 3], smiley_positions [4, 2]
     A 7 x 7 smiley of 0s and 1s, a 3 x 3 feature detector, and four distinct (row, column)
     positions of the filter's top-left cell, counted from 0 (windows with more of the
     face in them are more likely).
 corr_image [4, 4], corr_kernel [3, 3]
     One small example for cross-correlation versus convolution; the kernel is never
-    equal to itself turned by 180 degrees, so the two operations differ.
+    equal to itself turned by 180 degrees, and the image is drawn so that the two maps
+    differ.
 sizes [3, 4]
     Three rows ``(n, k, padding, stride)`` for the output-size formula
     ``floor((n + 2 * padding - k) / stride) + 1``; the kernel always fits.
@@ -77,8 +79,8 @@ def ps1_variant(rng):
     v["smiley_filter"] = np.array(SMILEY_FILTERS[rng.integers(len(SMILEY_FILTERS))])
     v["smiley_positions"] = _smiley_positions(rng, v["smiley"])
 
-    v["corr_image"] = rng.integers(0, 4, size=(4, 4))
     v["corr_kernel"] = _asymmetric_kernel(rng)
+    v["corr_image"] = _image_telling_apart(rng, v["corr_kernel"])
 
     # row 1: stride 1 with padding; rows 2 and 3: strides that make the rounding matter
     v["sizes"] = np.array([_size_row(rng, stride=1, min_padding=1), _size_row(rng, stride=2, min_padding=0),
@@ -106,15 +108,28 @@ def _binary_signal(rng, n):
 
 
 def _lines_image(rng):
-    """A 6 x 6 image of 0s with a vertical and a horizontal segment of 1s (3 to 6 long)."""
+    """A 6 x 6 image of 0s with a vertical and a horizontal segment of 1s (3 to 6 long) that cross.
+
+    Each line lies on a row or column from 1 to 4, where a 3 x 3 window can be centred on
+    it (a window never centres on the border of the image), and each segment reaches at
+    least one cell past the crossing on both sides. So every claim of the model answer
+    holds: each detector's largest value (3) lies on its own line, it gives 1 on the other
+    line, and the combined map is largest only where the lines cross.
+    """
     image = np.zeros((6, 6), dtype=np.int64)
-    col, length = int(rng.integers(0, 6)), int(rng.integers(3, 7))
-    top = int(rng.integers(0, 6 - length + 1))
-    image[top:top + length, col] = 1
-    row, length = int(rng.integers(0, 6)), int(rng.integers(3, 7))
-    left = int(rng.integers(0, 6 - length + 1))
-    image[row, left:left + length] = 1
+    col, row = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+    top, bottom = _segment_around(rng, row)
+    image[top:bottom, col] = 1
+    left, right = _segment_around(rng, col)
+    image[row, left:right] = 1
     return image
+
+
+def _segment_around(rng, centre, size=6):
+    """``(start, stop)`` of a segment of 3 to ``size`` cells covering ``centre - 1 .. centre + 1``."""
+    start = int(rng.integers(0, centre))               # 0 .. centre - 1
+    stop = int(rng.integers(centre + 2, size + 1))     # centre + 2 .. size
+    return start, stop
 
 
 def _smiley(rng):
@@ -148,6 +163,17 @@ def _asymmetric_kernel(rng):
         kernel = kernel.reshape(3, 3)
         if not np.array_equal(kernel, kernel[::-1, ::-1]):
             return kernel
+
+
+def _image_telling_apart(rng, kernel):
+    """A 4 x 4 image of 0..3 whose cross-correlation with ``kernel`` differs from its
+    convolution (an asymmetric kernel alone does not promise that for every image)."""
+    turned = kernel[::-1, ::-1]
+    while True:
+        image = rng.integers(0, 4, size=(4, 4))
+        windows = np.lib.stride_tricks.sliding_window_view(image, (3, 3))
+        if not np.array_equal((windows * kernel).sum(axis=(2, 3)), (windows * turned).sum(axis=(2, 3))):
+            return image
 
 
 def _size_row(rng, stride, min_padding):
