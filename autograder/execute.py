@@ -4,8 +4,9 @@
 isolates, runs every code cell with nbclient (errors allowed: a failing cell is the
 student's result, not the grader's problem), caps the outputs it keeps, enforces the
 per-cell and per-notebook wall time, and ends every process the notebook started,
-whatever happened. The grader scores from ``results.jsonl`` in the working directory,
-never from outputs, so what a cell prints (stderr warnings included) costs nothing.
+whatever happened. The grader scores from the records the kernel's checks sent through
+the results channel (:mod:`autograder.results_channel`), taken cell by cell, never from
+outputs, so what a cell prints (stderr warnings included) costs nothing.
 
 Statuses of :class:`ExecutionResult`:
 
@@ -41,6 +42,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from autograder.results_channel import ResultsChannel
 from autograder.sandbox import DiskWatch, Limits, Sandbox, SandboxUnavailable, active_protections  # noqa: F401 (API)
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,11 @@ class ExecutionResult:
         The protections that were active for this run.
     seconds : float
         Wall time of the whole run, kernel start and cleanup included.
+    records : dict of int to list of bytes
+        The lines that arrived through the results channel while each cell ran
+        (``{cell index: [line, ...]}``; empty without a channel).
+    channel_losses : str
+        What the results channel dropped (over-long lines, bytes past its cap), or ``""``.
     """
 
     notebook: nbformat.NotebookNode
@@ -86,10 +93,13 @@ class ExecutionResult:
     detail: str
     protections: list = field(default_factory=list)
     seconds: float = 0.0
+    records: dict = field(default_factory=dict)
+    channel_losses: str = ""
 
 
 def execute_notebook(nb, workdir: Path, *, env: dict, limits: Limits | None = None,
-                     kernel_python: Path, require_sandbox: bool = False) -> ExecutionResult:
+                     kernel_python: Path, require_sandbox: bool = False, results_path: Path | None = None,
+                     hidden_modules=None) -> ExecutionResult:
     """Execute ``nb`` in an isolated kernel whose working directory is ``workdir``.
 
     Parameters
@@ -110,13 +120,21 @@ def execute_notebook(nb, workdir: Path, *, env: dict, limits: Limits | None = No
     require_sandbox : bool
         Raise :class:`autograder.sandbox.SandboxUnavailable` rather than run without
         bubblewrap.
+    results_path : Path, optional
+        Where to make the results channel's FIFO (inside ``workdir``); its records come
+        back in ``ExecutionResult.records``, cell by cell.
+    hidden_modules : dict of str to str
+        ``{module: folder}`` of the students' environment that are absent inside the
+        sandbox (see :class:`autograder.sandbox.Sandbox`): libraries an assignment bans.
     """
     limits = Limits() if limits is None else limits
     if not isinstance(limits, Limits):
         raise TypeError("limits: expected autograder.execute.Limits, got %s" % type(limits).__name__)
     if not isinstance(nb, nbformat.NotebookNode) or "cells" not in nb:
         raise TypeError("nb: expected an nbformat 4 NotebookNode, got %s" % type(nb).__name__)
-    run = _Run(copy.deepcopy(nb), Path(workdir), dict(env), limits, kernel_python, require_sandbox)
+    channel = ResultsChannel(results_path) if results_path is not None else None
+    run = _Run(copy.deepcopy(nb), Path(workdir), dict(env), limits, kernel_python, require_sandbox, channel,
+               dict(hidden_modules or {}))
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -299,16 +317,20 @@ def _prefix(text, limit):
 class _Run:
     """One execution: the sandbox, the kernel, the client, the deadline and the end."""
 
-    def __init__(self, nb, workdir, env, limits, kernel_python, require_sandbox):
+    def __init__(self, nb, workdir, env, limits, kernel_python, require_sandbox, channel=None,
+                 hidden_modules=None):
         self.nb, self.workdir, self.env, self.limits = nb, workdir, env, limits
         self.kernel_python, self.require_sandbox = kernel_python, require_sandbox
+        self.channel, self.hidden_modules = channel, hidden_modules
+        self.records, self.sealed_cell = {}, None
         self.watchdog_fired = False
 
     async def main(self):
         started = time.monotonic()
         limits = self.limits
         deadline = started + limits.notebook_timeout
-        with Sandbox(self.workdir, self.kernel_python, limits, require_sandbox=self.require_sandbox) as sandbox, \
+        with Sandbox(self.workdir, self.kernel_python, limits, require_sandbox=self.require_sandbox,
+                     hidden_modules=self.hidden_modules) as sandbox, \
                 tempfile.TemporaryFile() as kernel_log:
             km = _SandboxKernelManager(sandbox, self.env, kernel_log)
             client = _CappedClient(
@@ -322,6 +344,10 @@ class _Run:
             disk = DiskWatch([self.workdir, sandbox.runtime], limits.max_disk_bytes,
                              lambda: sandbox.end_processes(km.process, grace=1.0))
             status, detail = "ok", "all %d code cells ran" % _code_cells(self.nb)
+            loop = asyncio.get_running_loop()
+            if self.channel is not None:
+                self.channel.open(sandbox.uid)
+                loop.add_reader(self.channel.fd, self.channel.drain)
             try:
                 disk.start()
                 # nbclient's own per-cell timeout (capped at the time left) normally fires
@@ -349,13 +375,21 @@ class _Run:
                 watchdog.cancel()
                 disk.close()
                 await self._finish(client, km, sandbox)
+                if self.channel is not None:
+                    # the cell a time-out or crash interrupted keeps what it sent; what arrived
+                    # after the last cell had finished belongs to no cell
+                    interrupted = client.current_cell
+                    self._take_records(None if interrupted == self.sealed_cell else interrupted)
+                    loop.remove_reader(self.channel.fd)
+                    self.channel.close()
             if disk.exceeded:  # the kernel was stopped for it: whatever nbclient made of that
                 cell = client.current_cell
                 status = "crashed"
                 detail = "the kernel was stopped during %s: it %s" % (
                     "cell %d" % (cell + 1) if cell is not None else "its start", disk.exceeded)
             return ExecutionResult(self.nb, status, detail, list(sandbox.protections),
-                                   round(time.monotonic() - started, 3))
+                                   round(time.monotonic() - started, 3), self.records,
+                                   self.channel.losses.describe() if self.channel is not None else "")
 
     async def _execute(self, client, km):
         """nbclient's execute loop, without its process-wide signal handlers (a Ctrl-C must
@@ -367,7 +401,18 @@ class _Run:
             self.nb.metadata["language_info"] = reply["content"]["language_info"]
         for index, cell in enumerate(self.nb.cells):
             await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+            self._take_records(index)
+            self.sealed_cell = index
         client.set_widgets_metadata()
+
+    def _take_records(self, index):
+        """Seal what arrived through the results channel while cell ``index`` ran
+        (``None``: read it and keep none of it)."""
+        if self.channel is None:
+            return
+        lines = self.channel.take()
+        if lines and index is not None:
+            self.records.setdefault(index, []).extend(lines)
 
     def _kill(self, sandbox, km):
         self.watchdog_fired = True

@@ -38,7 +38,9 @@ from autograder import rebuild
 from autograder.course import read_timestamp
 from autograder.errors import ConvgradeError, CorruptNotebook
 from autograder.execute import Limits, execute_notebook
+from autograder.library_absence import absent_libraries
 from autograder.library_use import scan_answers
+from autograder.results_channel import RESULTS_NAME
 from autograder.phrases import phrase
 from autograder.scratch import remove_tree
 
@@ -195,17 +197,20 @@ def _grade_notebook(course, assignment, student, name, source_path, release_path
         for rel, path in course.source_files(assignment).items():
             (workdir / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, workdir / rel)
-        plan_path, results_path = workdir / "plan.json", workdir / "results.jsonl"
+        plan_path, results_path = workdir / "plan.json", workdir / RESULTS_NAME
+        plan["case_seconds"] = limits.cell_timeout
         plan_path.write_text(json.dumps(plan, allow_nan=True), encoding="utf-8")
         env = {"CONVGRADE_PLAN": str(plan_path), "CONVGRADE_RESULTS": str(results_path),
                "CONVGRADE_STUDENT": student}
+        hidden = (absent_libraries(source_nb, course.student_python, checks_api.libraries_needed(ids))
+                  if checks_api.any_forbids_library(ids) else {})
         execution = execute_notebook(executable, workdir, env=env, limits=limits,
-                                     kernel_python=course.student_python, require_sandbox=require_sandbox)
-        records = checks_api.read_records(results_path)
-        counts = _record_counts(results_path)
+                                     kernel_python=course.student_python, require_sandbox=require_sandbox,
+                                     results_path=results_path, hidden_modules=hidden)
     finally:
         remove_tree(workdir)
     executed = execution.notebook
+    records, counts, stray = _sealed_records(test_cells, execution.records)
     started = Counter(check_id for index, cell_ids in test_cells.items() for check_id in cell_ids
                       if executed is not None and executed.cells[index].get("execution_count") is not None)
 
@@ -248,6 +253,11 @@ def _grade_notebook(course, assignment, student, name, source_path, release_path
         items.append(item)
     status = _EXECUTION_STATUS.get(execution.status, "error")
     detail = "" if status == "graded" else "%s.ipynb: %s" % (name, execution.detail)
+    channel = "; ".join(filter(None, [
+        "%d check result(s) written outside their check's own cell were ignored" % stray if stray else "",
+        execution.channel_losses]))
+    if channel:
+        detail = "; ".join(filter(None, [detail, "%s.ipynb: %s" % (name, channel)]))
     if report.missing:
         detail = "; ".join(filter(None, [detail, "%s.ipynb lacks answer cells %s (release stubs used)"
                                          % (name, ", ".join(report.missing))]))
@@ -353,10 +363,25 @@ def _zero_items(source_nb, notebook, message):
     return items
 
 
-def _record_counts(path):
-    """``{(check id, case index): number of records}`` in a results file (the probe
-    writes one per case each time a check runs)."""
-    return Counter((record["check"], record["case"]) for record in checks_api.iter_records(path))
+def _sealed_records(test_cells, lines_by_cell):
+    """The records each test cell's own checks sent while that cell ran.
+
+    Returns ``(records, counts, stray)``: ``{check id: {case index: record}}`` (the last
+    record of a case wins), ``{(check id, case index): number of records}`` (the probe
+    sends one per case each time a check runs; more means the notebook's own code wrote
+    into the channel), and how many records arrived anywhere else (in another cell, or
+    naming a check the cell does not call): those are never scored.
+    """
+    records, counts, stray = {}, Counter(), 0
+    for index, lines in sorted(lines_by_cell.items()):
+        own = set(test_cells.get(index, ()))
+        for record in checks_api.parse_records(lines):
+            if record["check"] not in own:
+                stray += 1
+                continue
+            records.setdefault(record["check"], {})[record["case"]] = record
+            counts[(record["check"], record["case"])] += 1
+    return records, counts, stray
 
 
 def submission_hash(folder):

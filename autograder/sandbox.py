@@ -501,9 +501,13 @@ class Sandbox:
     limits : Limits
     require_sandbox : bool
         Raise :class:`SandboxUnavailable` instead of running without bubblewrap.
+    hidden_modules : dict of str to str
+        ``{module: its folder in the students' environment}``: each folder is absent in
+        the sandbox (an empty tmpfs is mounted over it), so the module's code cannot be
+        reached by any means (a library an assignment bans). Needs bubblewrap.
     """
 
-    def __init__(self, workdir, kernel_python, limits, *, require_sandbox=False):
+    def __init__(self, workdir, kernel_python, limits, *, require_sandbox=False, hidden_modules=()):
         self.workdir = Path(workdir).resolve()
         self._named_workdirs = {os.path.abspath(workdir), str(self.workdir)}  # as given, and resolved
         if not self.workdir.is_dir():
@@ -513,6 +517,7 @@ class Sandbox:
             raise ValueError("kernel_python: %s is not an executable file (run `make install` for "
                              ".venv-student)" % kernel_python)
         self.limits = limits
+        self.hidden_modules = dict(hidden_modules)
         self.support = probe()
         if require_sandbox and not self.support.bubblewrap:
             raise SandboxUnavailable("the sandbox is required but unavailable: %s"
@@ -574,6 +579,9 @@ class Sandbox:
                         os.chmod(path, stat_module.S_IMODE(mode) | bits)
         self.protections = _protection_names(self.support.bubblewrap, self.own_uid, self.support.rlimits,
                                              self.limits, self.uid)
+        if self.hidden_modules:
+            self.protections.append(("absent: %s" if self.support.bubblewrap else
+                                     "not hidden (no bubblewrap): %s") % ", ".join(sorted(self.hidden_modules)))
 
     def __exit__(self, *exc):
         self.close()
@@ -632,6 +640,7 @@ class Sandbox:
             python = interpreter(self.kernel_python)
             made = {"/tmp", "/usr", "/dev", "/proc", SANDBOX_HOME}
             hidden = [os.path.join(python.purelib, name) for name in HIDDEN_PACKAGES]
+            hidden += list(self.hidden_modules.values())
             command += [BWRAP, *_namespace_args(self.own_uid), *_system_args(limits.max_file_bytes),
                         *_bind_args(python.roots, writable=False, made=made),
                         *[arg for path in hidden if os.path.isdir(path) for arg in ("--tmpfs", path)],

@@ -201,21 +201,42 @@ def build_plan(check_ids, student, rng):
     return plan, cases
 
 
-def iter_records(path):
-    """The well-formed records of a kernel's results file, in the order written.
+def libraries_needed(check_ids):
+    """Banned packages the assignments of ``check_ids`` still need in the sandbox: the
+    union of their checks modules' ``LIBRARIES_NEEDED`` (see
+    :mod:`autograder.library_absence`)."""
+    needed = set()
+    for assignment in sorted({check_id.split(".", 1)[0] for check_id in check_ids}):
+        needed.update(getattr(importlib.import_module("autograder.checks." + assignment), "LIBRARIES_NEEDED", ()))
+    return sorted(needed)
+
+
+def any_forbids_library(check_ids):
+    """Whether one of ``check_ids`` is a "write it yourself" item."""
+    return any(get(check_id).forbid_library for check_id in check_ids)
+
+
+def parse_records(lines):
+    """The well-formed records among ``lines`` (bytes or str, one JSON object each).
 
     Lines that are not JSON objects with a string ``check`` and an int ``case`` are
-    skipped (a student's code can write to the file too); a missing file has none."""
+    skipped (a student's code can write into the channel too)."""
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(record, dict) and isinstance(record.get("check"), str) \
+                and isinstance(record.get("case"), int):
+            yield record
+
+
+def iter_records(path):
+    """The well-formed records of a results file, in the order written (see
+    :func:`parse_records`); a missing file has none."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                try:
-                    record = json.loads(line)
-                except (ValueError, RecursionError):
-                    continue
-                if isinstance(record, dict) and isinstance(record.get("check"), str) \
-                        and isinstance(record.get("case"), int):
-                    yield record
+        with open(path, "rb") as fh:
+            yield from parse_records(fh)
     except FileNotFoundError:
         return
 

@@ -81,14 +81,25 @@ def _encode_array(arr):
     return {"__ndarray__": plain.tolist(), "dtype": str(plain.dtype), "shape": list(plain.shape)}
 
 
+#: The dtypes an encoded array may name: plain numbers and booleans. A decoder that took
+#: any dtype string would allocate what the writer asks for (``"(100000000,)f8"`` makes
+#: every element an 800 MB sub-array).
+PLAIN_DTYPES = frozenset({"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+                          "float16", "float32", "float64"})
+
+
 def decode(data):
-    """Invert :func:`encode`. Unencodable markers decode to an :class:`UnencodableValue`."""
+    """Invert :func:`encode`. Unencodable markers decode to an :class:`UnencodableValue`.
+
+    An array record is checked before anything is allocated: its ``dtype`` must be one of
+    :data:`PLAIN_DTYPES`, its ``shape`` a list of at most :data:`MAX_DEPTH` non-negative
+    ints whose product is at most :data:`MAX_ELEMENTS`, and its data must hold exactly that
+    many numbers; otherwise ``ValueError`` names the rule broken."""
     if isinstance(data, list):
         return [decode(v) for v in data]
     if isinstance(data, dict):
         if "__ndarray__" in data:
-            arr = np.array(data["__ndarray__"], dtype=np.dtype(data["dtype"]))
-            return arr.reshape(tuple(data["shape"]))
+            return _decode_array(data)
         if "__tuple__" in data:
             return tuple(decode(v) for v in data["__tuple__"])
         if "__dict__" in data:
@@ -99,6 +110,44 @@ def decode(data):
     if isinstance(data, float) and math.isnan(data):
         return float("nan")
     return data
+
+
+def _decode_array(data):
+    dtype, shape = data.get("dtype"), data.get("shape")
+    if not isinstance(dtype, str) or dtype not in PLAIN_DTYPES:
+        raise ValueError("decode: dtype must be one of %s, got %.80r" % (", ".join(sorted(PLAIN_DTYPES)), dtype))
+    if not isinstance(shape, list) or len(shape) > MAX_DEPTH \
+            or not all(type(n) is int and n >= 0 for n in shape):
+        raise ValueError("decode: shape must be a list of at most %d non-negative ints, got %.80r"
+                         % (MAX_DEPTH, shape))
+    size = math.prod(shape)
+    if size > MAX_ELEMENTS:
+        raise ValueError("decode: an array of shape %s has %d elements, more than the %d allowed"
+                         % (shape, size, MAX_ELEMENTS))
+    counted = _count_numbers(data["__ndarray__"], size)
+    if counted is None:
+        raise ValueError("decode: the data of an array must be numbers in nested lists")
+    if counted != size:
+        raise ValueError("decode: the data of an array of shape %s must hold %d numbers, not %s"
+                         % (shape, size, "more" if counted > size else counted))
+    return np.array(data["__ndarray__"], dtype=np.dtype(dtype)).reshape(tuple(shape))
+
+
+def _count_numbers(nested, limit):
+    """How many numbers ``nested`` lists hold, counting no further than ``limit + 1``;
+    None where it holds anything but numbers and lists."""
+    count, stack = 0, [nested]
+    while stack:
+        item = stack.pop()
+        if type(item) is list:
+            stack.extend(item)
+        elif type(item) in (int, float, bool):
+            count += 1
+        else:
+            return None
+        if count > limit:
+            return count
+    return count
 
 
 class UnencodableValue:

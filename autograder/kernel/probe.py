@@ -6,11 +6,18 @@ collect mode (``CONVGRADE_PLAN`` is set; convgrade's sandboxed grading)
     The grader wrote a plan: for each check id, a list of cases, each either
     ``{"call": name, "args": [...], "kwargs": {...}}`` (call a student function on
     inputs drawn at grading time) or ``{"value": name}`` (read a student variable).
-    Each case's outcome is appended as one JSON line to ``CONVGRADE_RESULTS``:
+    Each case's outcome is written as one JSON line to ``CONVGRADE_RESULTS`` (the
+    grader's results channel, a FIFO it reads cell by cell; a plain file works too):
     ``{"check": id, "case": i, "ok": true, "value": <encoded>, "seconds": t,
     "library_calls": [...]}`` or ``{"check": id, "case": i, "ok": false,
     "error": "TypeError", "message": "..."}``. Nothing is compared here and nothing
     raises: the grader compares with ``reference`` in its own process.
+
+    A check that bans library convolutions (its plan lists ``library_functions``) calls
+    the student's functions in a forked child of the kernel (:func:`_run_isolated`): the
+    child has no other thread (a thread started earlier cannot do the work out of the
+    watcher's sight), may start no thread or process (``RLIMIT_NPROC`` 0), and keeps
+    nothing it changes; its records come back through a pipe.
 
 in-process mode (no plan; stock ``nbgrader autograde`` of the source notebooks)
     The check imports the grader's ``autograder.checks`` (present only in the
@@ -21,8 +28,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import io
 import json
 import os
+import resource
+import select
+import signal
 import sys
 import threading
 import time
@@ -31,6 +42,9 @@ import traceback
 from convgrade_kernel.codec import decode, encode
 
 MESSAGE_LIMIT = 2000
+#: Share of the grader's seconds per cell (``case_seconds`` in the plan) an isolated
+#: check may take before its child is stopped, so the cell itself still ends in time.
+ISOLATED_SHARE = 0.8
 
 
 def student_id(typed=""):
@@ -78,8 +92,79 @@ def _collect(check_id, namespace, plan_path, results_path):
                                "error": "PlanError", "message": "no plan for this check"})
         return
     watched = spec.get("library_functions", [])
-    for index, case in enumerate(spec.get("cases", [])):
-        _append(results_path, _run_case(check_id, index, case, namespace, watched))
+    cases = spec.get("cases", [])
+    if watched and hasattr(os, "fork"):
+        seconds = float(plan.get("case_seconds") or 30.0) * ISOLATED_SHARE
+        records = _run_isolated(check_id, cases, namespace, watched, seconds)
+    else:
+        records = (_run_case(check_id, index, case, namespace, watched) for index, case in enumerate(cases))
+    for record in records:
+        _append(results_path, record)
+
+
+def _run_isolated(check_id, cases, namespace, watched, seconds):
+    """The records of ``cases``, run in a forked child of this kernel (see the module
+    docstring); a case the child did not finish gets an error record."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        _isolated_child(read_end, write_end, check_id, cases, namespace, watched)
+    os.close(write_end)
+    try:
+        lines, reason = _read_child(read_end, pid, seconds)
+    finally:
+        os.close(read_end)
+    records = {}
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("check") == check_id and isinstance(record.get("case"), int):
+            records.setdefault(record["case"], record)
+    for index in range(len(cases)):
+        yield records.get(index) or {"check": check_id, "case": index, "ok": False, "error": "RuntimeError",
+                                     "message": reason or "the function ended its process before it returned"}
+
+
+def _isolated_child(read_end, write_end, check_id, cases, namespace, watched):
+    code = 0
+    try:
+        os.close(read_end)
+        resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
+        # the kernel's output streams need threads this child does not have
+        sys.stdout = sys.stderr = io.StringIO()
+        for index, case in enumerate(cases):
+            record = _run_case(check_id, index, case, namespace, watched)
+            data = (json.dumps(record, allow_nan=True) + "\n").encode("utf-8")
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write_end, view):]
+            sys.stdout = sys.stderr = io.StringIO()
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _read_child(read_end, pid, seconds):
+    """``(lines, reason)``: what the child wrote until it ended or ``seconds`` passed (then
+    it is killed, and ``reason`` says so)."""
+    deadline, buffer, reason = time.monotonic() + seconds, bytearray(), ""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            reason = "the function did not finish within %g seconds" % round(seconds, 1)
+            os.kill(pid, signal.SIGKILL)
+            break
+        ready, _, _ = select.select([read_end], [], [], min(left, 1.0))
+        if ready:
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:
+                break
+            buffer += chunk
+    os.waitpid(pid, 0)
+    return bytes(buffer).splitlines(), reason
 
 
 def _run_case(check_id, index, case, namespace, watched):

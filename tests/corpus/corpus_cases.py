@@ -622,6 +622,140 @@ def _forger():
         ''')
 
 
+def _channel_forger(models, when):
+    """Code that computes every planned case with the model answers (hidden in the notebook
+    under other names, as SciPy would give them) and writes passing records into the
+    results channel: ``when`` is "now" (the cell it is in), "rewrite" (truncate and rewrite
+    in place, as many records as the checks wrote) or "thread" (a daemon thread started
+    now, writing them again every 50 ms while the later checks run)."""
+    return textwrap.dedent('''\
+        import json, os, threading, time
+        import convgrade_kernel
+        _MODELS = {models!r}
+
+        def _model(name):
+            space = {{"np": np}}
+            for source in _MODELS.values():
+                exec(source, space)
+            return space[name]
+
+        def _forged_lines():
+            plan = json.load(open(os.environ["CONVGRADE_PLAN"]))
+            lines = []
+            for check_id, spec in plan["checks"].items():
+                for i, case in enumerate(spec["cases"]):
+                    try:
+                        args = [convgrade_kernel.decode(a) for a in case.get("args", [])]
+                        kwargs = {{k: convgrade_kernel.decode(v) for k, v in case.get("kwargs", {{}}).items()}}
+                        value = (_model(case["call"])(*args, **kwargs) if case.get("call")
+                                 else globals().get(case.get("value")))
+                        record = {{"check": check_id, "case": i, "ok": True, "library_calls": [],
+                                   "value": convgrade_kernel.encode(value)}}
+                    except Exception:
+                        continue
+                    lines.append(json.dumps(record) + "\\n")
+            return lines
+
+        def _write(lines, mode="a"):
+            with open(os.environ["CONVGRADE_RESULTS"], mode) as fh:
+                fh.writelines(lines)
+
+        _lines = _forged_lines()
+        if {when!r} == "thread":
+            def _again():
+                for _ in range(400):
+                    try:
+                        _write(_lines)
+                    except OSError:
+                        pass
+                    time.sleep(0.05)
+            threading.Thread(target=_again, daemon=True).start()
+        else:
+            _write(_lines, "w" if {when!r} == "rewrite" else "a")
+        print("CHANNEL-FORGED", len(_lines), "records", {when!r})
+        ''').format(models=models, when=when)
+
+
+def _thread_worker(function, body):
+    """``function`` hands its work to a thread started before the check runs, out of the
+    library watcher's sight; ``body`` computes the result from ``args`` in that thread."""
+    return textwrap.dedent('''\
+        import queue, threading
+        _jobs, _done = queue.Queue(), queue.Queue()
+
+        def _worker():
+            while True:
+                args = _jobs.get()
+                try:
+        {body}
+                except Exception as exc:
+                    result = exc
+                _done.put(result)
+
+        threading.Thread(target=_worker, daemon=True).start()
+
+        def {function}(*args, **kwargs):
+            _jobs.put(args)
+            return _done.get()
+        ''').format(function=function, body=textwrap.indent(textwrap.dedent(body), " " * 12))
+
+
+#: 2-D cross-correlation from NumPy's 1-D np.convolve, row by row (what a thread would run).
+_ROWS_CORRELATE = '''\
+image, kernel = np.asarray(args[0], float), np.asarray(args[1], float)
+stride, padding = (list(args[2:4]) + [1, 0])[:2] if len(args) > 2 else (1, 0)
+image = np.pad(image, padding)
+rows = []
+for i in range(0, image.shape[0] - kernel.shape[0] + 1, stride):
+    row = sum(np.convolve(image[i + r], kernel[r][::-1], mode="valid") for r in range(kernel.shape[0]))
+    rows.append(row[::stride])
+result = np.array(rows)
+'''
+
+BANNED_IMPORTS = textwrap.dedent('''\
+    import importlib
+    _found = {}
+    for _name in ["scipy.signal", "scipy.ndimage", "torch"]:
+        try:
+            _module = importlib.import_module(_name.replace(".", "." + ""))
+            _found[_name] = hasattr(_module, "correlate2d") or hasattr(_module, "correlate") \\
+                or hasattr(_module, "conv2d")
+        except Exception as exc:
+            _found[_name] = False
+    print("BANNED-LIBRARIES:", "absent" if not any(_found.values()) else _found)
+
+    def conv2d(image, kernel, stride=1, padding=0):
+        signal = importlib.import_module("scipy." + "signal")
+        full = signal.correlate2d(np.pad(np.asarray(image, float), padding), np.asarray(kernel, float), "valid")
+        return full[::stride, ::stride]
+    ''')
+
+
+def _hostile_records(function, signature):
+    """``function`` writes records the grader must not choke on into the results channel
+    while its own check runs (a dtype that allocates 800 MB per element, a shape of a
+    billion elements, numbers hidden in a deep nest, a 40 MB line), then returns zeros."""
+    return textwrap.dedent('''\
+        import json, os
+
+        def _poison(check):
+            bombs = [{{"__ndarray__": [1.0, 2.0], "dtype": "(100000000,)f8", "shape": [2]}},
+                     {{"__ndarray__": [1.0], "dtype": "float64", "shape": [1000000000]}},
+                     {{"__ndarray__": [[[[1.0]]]], "dtype": "V100000000", "shape": [1]}},
+                     {{"__ndarray__": [[1, "x"]], "dtype": "int64", "shape": [1, 2]}}]
+            with open(os.environ["CONVGRADE_RESULTS"], "a") as fh:
+                for i, value in enumerate(bombs * 2):
+                    fh.write(json.dumps({{"check": check, "case": i % 4, "ok": True, "value": value}}) + "\\n")
+                fh.write("[" * 100000 + "\\n")
+                fh.write('{{"check": "%s", "case": 0, "ok": true, "value": "' % check + "x" * (40 << 20) + '"}}\\n')
+
+        def {function}{signature}:
+            _poison("ps2.{function}")
+            return np.zeros((1, 1))
+        print("HOSTILE-RECORDS: armed")
+        ''').format(function=function, signature=signature)
+
+
 LIBRARY_ALIAS = textwrap.dedent('''\
     _c = getattr(np, "con" + "volve")  # bound now, under a name no scan can read
 
@@ -776,6 +910,45 @@ def corpus_cases(course, *, token="000000", root=ROOT, sandboxed=True):
     case("t-forge-results", "tampering", "rewrites the results file with passing records, then makes it a "
          "link to /dev/zero", "graded", 0, ps2.stubs(conv_layer=_forger() + "\n" + ps2.release_stub("conv_layer")),
          evidence="FORGED")
+
+    # the results channel: nothing written outside a check's own run counts (issue 9, class 2)
+    models = {f: ps2.model(f) for f in FUNCTIONS}
+    zeros = _all_returning("np.zeros((1, 1))")
+    case("t-channel-rewrite", "tampering", "its functions return zeros; the last answer cell computes every "
+         "case with hidden model code and rewrites the results in place, as many records as the checks wrote",
+         "graded", 0, ps2.notebook(**dict(zeros, conv_layer=_channel_forger(models, "rewrite") + "\n"
+                                          + _stub_returning("conv_layer", "np.zeros((1, 1))"))),
+         evidence="CHANNEL-FORGED")
+    case("t-channel-plant", "tampering", "its functions return zeros; the first answer cell reads the plan and "
+         "plants passing records for every check before any runs", "graded", 0,
+         ps2.notebook(**dict(zeros, output_size=_channel_forger(models, "now") + "\n"
+                                                + _stub_returning("output_size", "0"))),
+         evidence="CHANNEL-FORGED")
+    case("t-channel-thread", "tampering", "its functions return zeros; a thread started in the first answer "
+         "cell writes passing records again and again while the checks run", "graded", 0,
+         ps2.notebook(**dict(zeros, output_size=_channel_forger(models, "thread") + "\n"
+                                                + _stub_returning("output_size", "0"))),
+         evidence="CHANNEL-FORGED")
+    case("t-channel-after-honest", "tampering", "correct conv1d; the later relu cell rewrites the results to "
+         "claim everything else passed (honest conv1d and relu keep their marks)", "graded",
+         ps2.points["test_conv1d"] + ps2.points["test_relu"],
+         ps2.notebook(**dict(zeros, conv1d=ps2.model("conv1d"), relu=_channel_forger(models, "rewrite") + "\n"
+                                 + ps2.model("relu"))), evidence="CHANNEL-FORGED")
+    # banned libraries are absent, and a thread started earlier cannot do the work (class 3)
+    case("t-thread-library", "tampering", "conv1d and conv2d hand their inputs to a thread started before the "
+         "checks, which computes them with np.convolve out of the watcher's sight", "graded",
+         ps2.without("conv1d", "conv2d"),
+         ps2.notebook(conv1d=_thread_worker("conv1d", "result = np.convolve(np.asarray(args[0], float), "
+                                                      "np.asarray(args[1], float)[::-1], mode='valid')"),
+                      conv2d=_thread_worker("conv2d", _ROWS_CORRELATE)))
+    case("t-banned-import", "tampering", "imports scipy.signal (and ndimage, torch) under computed names and "
+         "uses correlate2d for conv2d", "graded", ps2.without("conv2d"), ps2.notebook(conv2d=BANNED_IMPORTS),
+         evidence="BANNED-LIBRARIES: absent")
+    # the grader's decoder allocates nothing a record asks for (class 4)
+    case("t-hostile-records", "tampering", "conv2d writes records with an 800 MB-per-element dtype, a billion-"
+         "element shape, a deep nest and a 40 MB line while its check runs", "graded", ps2.without("conv2d"),
+         ps2.notebook(conv2d=_hostile_records("conv2d", "(image, kernel, stride=1, padding=0)")),
+         evidence="HOSTILE-RECORDS: armed")
 
     # -- resource abuse: ends in time, harms nobody, leaves nothing behind --------------------------
     case("r-infinite-loop", "resource", "an endless loop that ignores Ctrl-C, in the first answer cell",
