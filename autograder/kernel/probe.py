@@ -106,14 +106,21 @@ def _run_isolated(check_id, cases, namespace, watched, seconds):
     """The records of ``cases``, run in a forked child of this kernel (see the module
     docstring); a case the child did not finish gets an error record."""
     read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        _isolated_child(read_end, write_end, check_id, cases, namespace, watched)
-    os.close(write_end)
     try:
-        lines, reason = _read_child(read_end, pid, seconds)
-    finally:
+        pid = _fork()
+    except OSError as exc:
         os.close(read_end)
+        os.close(write_end)
+        lines, reason = [], "the check could not start (%s): the notebook's own processes used up its limit" % (
+            type(exc).__name__)
+    else:
+        if pid == 0:  # the child: never returns
+            _isolated_child(read_end, write_end, check_id, cases, namespace, watched)
+        os.close(write_end)
+        try:
+            lines, reason = _read_child(read_end, pid, seconds)
+        finally:
+            os.close(read_end)
     records = {}
     for line in lines:
         try:
@@ -125,6 +132,38 @@ def _run_isolated(check_id, cases, namespace, watched, seconds):
     for index in range(len(cases)):
         yield records.get(index) or {"check": check_id, "case": index, "ok": False, "error": "RuntimeError",
                                      "message": reason or "the function ended its process before it returned"}
+
+
+def _fork():
+    """``os.fork()``; where the notebook's processes have used up the sandbox's limit
+    (``EAGAIN``), first end the kernel's own child processes (left running by the
+    notebook: nothing a notebook starts outlives its grading anyway), then try once more."""
+    try:
+        return os.fork()
+    except BlockingIOError:
+        for child in _own_children():
+            try:
+                os.kill(child, signal.SIGKILL)
+                os.waitpid(child, 0)
+            except OSError:
+                pass
+        return os.fork()
+
+
+def _own_children():
+    """Process ids whose parent is this process (read from ``/proc``)."""
+    me, children = os.getpid(), []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name, "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 1 and fields[1] == str(me).encode():
+            children.append(int(name))
+    return children
 
 
 def _isolated_child(read_end, write_end, check_id, cases, namespace, watched):

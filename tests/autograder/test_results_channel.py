@@ -222,3 +222,27 @@ def test_a_grading_worker_stays_small_whatever_records_a_kernel_writes(tmp_path)
     peak_mib = int(peak_line) / 1024
     print("grading worker peak: %.0f MiB" % peak_mib)
     assert peak_mib < 400, "the grading worker peaked at %.0f MiB" % peak_mib
+
+
+def test_a_notebook_that_used_up_its_processes_loses_its_leftover_children_not_the_check(monkeypatch):
+    """Where fork is refused (the sandbox's process limit, reached by children the notebook
+    left running), the probe ends the kernel's own children and tries once more."""
+    sleeper = subprocess.Popen(["sleep", "300"])
+    real_fork, calls = os.fork, []
+
+    def refusing_once():
+        calls.append(1)
+        if len(calls) == 1:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", refusing_once)
+    try:
+        cases = [{"call": "f", "args": []}]
+        (record,) = _records("x.f", cases, {"f": lambda: 7})
+        assert record["ok"] and record["value"] == 7 and len(calls) == 2
+        assert sleeper.poll() is not None  # ended (and reaped) by the probe
+    finally:
+        if sleeper.poll() is None:
+            sleeper.kill()
+        monkeypatch.undo()
