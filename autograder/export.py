@@ -3,7 +3,9 @@
 Everything here reads the course's database only (nbgrader's tables through
 :class:`nbgrader.api.Gradebook`, so grades a teacher gave by hand in formgrader count,
 plus convgrade's ``convgrade_submission`` and ``convgrade_item``) and returns plain
-:class:`pandas.DataFrame` objects; :func:`export_grades` writes one of them as CSV.
+:class:`pandas.DataFrame` objects; :func:`export_grades` writes one of them as CSV,
+through :func:`autograder.csv_cells.write_csv`: a text cell a spreadsheet would read
+as a formula (a name like ``=HYPERLINK(...)``) starts with ``'`` there.
 
 Formats
 -------
@@ -35,6 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from autograder.csv_cells import write_csv
 from autograder.errors import ConvgradeError
 
 #: nbgrader's CSV export columns, in its order (nbgrader.plugins.export.CsvExportPlugin).
@@ -250,7 +253,7 @@ def export_grades(course, fmt: str = "nbgrader", output=None) -> Path:
         frame = {"nbgrader": lambda g: g, "canvas": canvas_frame, "moodle": moodle_frame}[fmt](grades)
     if output.parent and not output.parent.is_dir():
         raise ConvgradeError("cannot write %s: folder %s does not exist" % (output, output.parent))
-    frame.to_csv(output, index=False, encoding="utf-8")
+    write_csv(frame, output)  # every text cell neutralised against formula injection
     return output
 
 

@@ -10,20 +10,46 @@ at grading time (:mod:`autograder.grading`): the score, each lost case's message
 feature map a small figure of expected versus submitted with the wrong cells marked
 (:func:`feature_map_figure`). What the student's code printed while the hidden checks
 ran is not kept, so it cannot echo hidden inputs.
+
+Nothing a student made runs in the page: :class:`InertStudentContent` passes the
+notebook through :func:`autograder.sanitize.sanitize_notebook` (again: a notebook
+autograded by an older convgrade, or by stock nbgrader, was not), and the page is
+rendered with ``templates/convgrade_feedback``, nbgrader's feedback template less
+its MathJax (from a CDN) and with :data:`autograder.sanitize.CONTENT_SECURITY_POLICY`
+first in its head.
 """
 from __future__ import annotations
 
 import base64
 import io
 import logging
+from pathlib import Path
 
+import nbgrader
 import numpy as np
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 from autograder.course import run_converter
 from autograder.errors import ConvgradeError, UnknownStudent
+from autograder.sanitize import csp_meta, inert_html, sanitize_notebook
 
 log = logging.getLogger(__name__)
 MAX_FIGURE_CELLS = 48  # a side longer than this is not drawn (the message says enough)
+#: convgrade's feedback template (templates/convgrade_feedback), and nbgrader's, which it extends.
+TEMPLATE_DIRS = [str(Path(__file__).parent / "templates"),
+                 str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates")]
+
+
+class InertStudentContent(Preprocessor):
+    """Make every output and written answer inert (:func:`autograder.sanitize.sanitize_notebook`)
+    and hand the page's Content-Security-Policy to the template."""
+
+    enabled = Bool(True)  # nbconvert's preprocessors are off unless enabled
+
+    def preprocess(self, nb, resources):
+        resources.setdefault("convgrade", {})["csp_meta"] = csp_meta()
+        return sanitize_notebook(nb), resources
 
 
 def misconception_text(key, lang="en"):
@@ -157,8 +183,15 @@ def generate_feedback(course, assignment, students=None):
         log.warning("no gradebook entry for %s: their autograded notebooks are not rendered", ", ".join(skipped))
     config = course.nbgrader_config(**{
         "BaseConverter.force": True,
-        "GenerateFeedback.preprocessors": [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor],
-        "ClearHiddenTests.enforce_metadata": False})
+        "GenerateFeedback.preprocessors": [ClearHiddenTests, InertStudentContent, GetGrades,
+                                           CSSHTMLHeaderPreprocessor],
+        "ClearHiddenTests.enforce_metadata": False,
+        "HTMLExporter.template_name": "convgrade_feedback",
+        "HTMLExporter.template_file": "feedback_with_csp.html.j2",
+        "HTMLExporter.extra_template_basedirs": TEMPLATE_DIRS,
+        # the template's own sanitising, with our sanitizer, behind the preprocessor's
+        "HTMLExporter.sanitize_html": True,
+        "HTMLExporter.filters": {"clean_html": inert_html}})
     # one converter for the whole class; one per student when only some are to be rendered
     for pattern in (["*"] if graded == folders else graded):
         coursedir = course.coursedir(**{"CourseDirectory.assignment_id": assignment,

@@ -15,7 +15,8 @@ Everything else comes from the teacher's files:
   assert can stop a hidden check and no hidden code reaches the student's kernel;
 - :func:`autograded_notebook` is the merged notebook (full test cells, hidden tests
   included, for the teacher's formgrader) with the executed outputs, the test cells'
-  outputs replaced by the feedback.
+  outputs replaced by the feedback, and everything the student controls (outputs,
+  written answers) made inert by :func:`autograder.sanitize.sanitize_notebook`.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ import nbformat
 from nbgrader import utils as nbutils
 
 from autograder.errors import CorruptNotebook
+from autograder.sanitize import sanitize_notebook
 
 log = logging.getLogger(__name__)
 #: Submitted notebooks above this size are refused as corrupt (none is that big honestly).
@@ -353,4 +355,4 @@ def autograded_notebook(merged, executed, feedback):
         else:
             cell.outputs = []
         cell.execution_count = ran.get("execution_count") if ran is not None else None
-    return nb
+    return sanitize_notebook(nb)  # formgrader renders it as it is: nothing the student made may run

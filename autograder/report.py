@@ -16,7 +16,9 @@ writes) and holds, in this order:
 
 Figures are matplotlib PNGs embedded as base64 ``data:`` URIs; the page has no
 script and no external link, so it can be mailed or opened offline. Every string
-that comes from a student or the gradebook (names, ids, messages) is escaped.
+that comes from a student or the gradebook (names, ids, messages) is escaped, and the
+page's Content-Security-Policy (:data:`autograder.sanitize.CONTENT_SECURITY_POLICY`)
+lets nothing but its inline style and ``data:`` images load or run.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ import pandas as pd
 
 from autograder import export
 from autograder.errors import ConvgradeError
+from autograder.sanitize import csp_meta
 
 #: A student whose mean score over the assignments is below this share is at risk.
 AT_RISK_PERCENT = 50.0
@@ -172,7 +175,7 @@ def render_html(data: ReportData, title="convgrade report") -> str:
     grades, summary = data.grades, data.assignments
     n_students = grades["student_id"].nunique()
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', csp_meta(),
         "<title>%s</title>" % e(title), "<style>%s</style></head><body>" % _CSS,
         "<h1>%s</h1>" % e(title),
         '<p class="meta">%d students, %d assignments, %d graded items. Made %s.</p>'
