@@ -16,7 +16,8 @@ Modules: ``arithmetic`` (output sizes), ``convolution`` (public conv calls),
 ``conv_core`` (the shared N-d engine), ``patches`` (pad, im2col, col2im),
 ``correlation``, ``pooling``, ``activation``, ``gradients``, ``naive`` (loop
 versions, a second oracle), ``nn`` (a tiny framework that trains on digits),
-``backend`` (NumPy/CuPy dispatch), ``validation`` (argument checks).
+``backend`` (NumPy/CuPy dispatch), ``int_checks`` (integer arguments),
+``validation`` (array, padding and layout checks of the vectorised functions).
 """
 
 from .activation import relu, relu_backward

@@ -2,14 +2,15 @@
 
 These are the formulas of Dumoulin & Visin, "A guide to convolution arithmetic
 for deep learning" (2016), in PyTorch's conventions (``dilation=1`` means no
-gaps). The forward functions compute their output shapes with the same private
-helpers, so these public functions agree with them by construction.
+gaps). The vectorised functions compute their output shapes with the same private
+helpers, so these public functions agree with them by construction; the loops of
+:mod:`reference.naive` use only these public functions.
 
 Notation: ``n`` input length, ``k`` kernel length, ``p`` padding per side
 (or ``p_b``/``p_a`` before/after), ``s`` stride, ``d`` dilation, ``o`` output length.
 """
 
-from .validation import _as_int, _pair
+from .int_checks import int_pair, nonnegative_int, positive_int
 
 __all__ = ["conv_output_size", "pool_output_size", "conv_transpose_output_size", "same_padding"]
 
@@ -49,20 +50,6 @@ def _kernel_too_large(fn, n, k, padding, d, where=""):
         f"{fn}: kernel size {k} (dilation {d}, effective size {_effective_kernel(k, d)}) is larger than "
         f"the padded input{where}: n={n} + padding {padding} = {n + padding[0] + padding[1]}"
     )
-
-
-def _positive(value, name, fn):
-    v = _as_int(value, name, fn, "a positive int")
-    if v < 1:
-        raise ValueError(f"{fn}: {name} must be positive, got {value!r}")
-    return v
-
-
-def _nonnegative(value, name, fn):
-    v = _as_int(value, name, fn, "an int >= 0")
-    if v < 0:
-        raise ValueError(f"{fn}: {name} must be non-negative, got {value!r}")
-    return v
 
 
 def conv_output_size(n, k, padding=0, stride=1, dilation=1):
@@ -105,10 +92,10 @@ def conv_output_size(n, k, padding=0, stride=1, dilation=1):
     3
     """
     fn = "conv_output_size"
-    n = _positive(n, "n", fn)
-    k = _positive(k, "k", fn)
-    s = _positive(stride, "stride", fn)
-    d = _positive(dilation, "dilation", fn)
+    n = positive_int(n, "n", fn)
+    k = positive_int(k, "k", fn)
+    s = positive_int(stride, "stride", fn)
+    d = positive_int(dilation, "dilation", fn)
     if isinstance(padding, str):
         mode = padding.lower()
         if mode == "valid":
@@ -120,7 +107,7 @@ def conv_output_size(n, k, padding=0, stride=1, dilation=1):
         else:
             raise ValueError(f"{fn}: padding must be an int, a (before, after) pair, 'valid', 'same' or 'full'; got {padding!r}")
     else:
-        pair = _pair(padding, "padding", fn)
+        pair = int_pair(padding, "padding", fn)
     o = _conv_out(n, k, pair[0], pair[1], s, d)
     if o < 1:
         raise _kernel_too_large(fn, n, k, pair, d)
@@ -164,10 +151,10 @@ def pool_output_size(n, k, stride=None, padding=0, ceil_mode=False):
     3
     """
     fn = "pool_output_size"
-    n = _positive(n, "n", fn)
-    k = _positive(k, "k", fn)
-    s = k if stride is None else _positive(stride, "stride", fn)
-    p = _nonnegative(padding, "padding", fn)
+    n = positive_int(n, "n", fn)
+    k = positive_int(k, "k", fn)
+    s = k if stride is None else positive_int(stride, "stride", fn)
+    p = nonnegative_int(padding, "padding", fn)
     if 2 * p > k:
         raise ValueError(f"{fn}: padding should be at most half of the kernel size, got padding={p} for k={k}")
     o = _pool_out(n, k, s, p, bool(ceil_mode))
@@ -211,14 +198,14 @@ def conv_transpose_output_size(n, k, stride=1, padding=0, output_padding=0, dila
     8
     """
     fn = "conv_transpose_output_size"
-    n = _positive(n, "n", fn)
-    k = _positive(k, "k", fn)
-    s = _positive(stride, "stride", fn)
-    d = _positive(dilation, "dilation", fn)
+    n = positive_int(n, "n", fn)
+    k = positive_int(k, "k", fn)
+    s = positive_int(stride, "stride", fn)
+    d = positive_int(dilation, "dilation", fn)
     if isinstance(padding, str):
         raise ValueError(f"{fn}: padding must be an int or a (before, after) pair, got {padding!r}")
-    pair = _pair(padding, "padding", fn)
-    op = _nonnegative(output_padding, "output_padding", fn)
+    pair = int_pair(padding, "padding", fn)
+    op = nonnegative_int(output_padding, "output_padding", fn)
     if op >= s and op >= d:
         raise ValueError(
             f"{fn}: output_padding must be smaller than either stride or dilation, got output_padding={op}, stride={s}, dilation={d}"
@@ -267,8 +254,8 @@ def same_padding(n, k, stride=1, dilation=1):
     (1, 1)
     """
     fn = "same_padding"
-    n = _positive(n, "n", fn)
-    k = _positive(k, "k", fn)
-    s = _positive(stride, "stride", fn)
-    d = _positive(dilation, "dilation", fn)
+    n = positive_int(n, "n", fn)
+    k = positive_int(k, "k", fn)
+    s = positive_int(stride, "stride", fn)
+    d = positive_int(dilation, "dilation", fn)
     return _same_padding(n, k, s, d)

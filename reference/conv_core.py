@@ -29,6 +29,7 @@ or, for stride 1, the same forward engine with the flipped kernel
 
 import contextlib
 import itertools
+import math
 
 import numpy as np
 
@@ -58,13 +59,6 @@ def _matmul_cost(m, k, n, itemsize):
     return max(2.0 * m * k * n / _FLOP_RATE, _copy_cost(m * k + k * n + m * n, itemsize) / 3)
 
 
-def _prod(values):
-    out = 1
-    for v in values:
-        out *= v
-    return out
-
-
 class Geometry:
     """Index arithmetic of one channels-first convolution (stride, dilation, explicit padding)."""
 
@@ -75,7 +69,7 @@ class Geometry:
         self.pads = tuple(pads)
         self.padded = tuple(m + b + a for m, (b, a) in zip(spatial, pads))
         self.out = tuple((p - d * (k - 1) - 1) // s + 1 for p, k, s, d in zip(self.padded, kernel, stride, dilation))
-        g, K, P = groups, _prod(kernel), _prod(self.out)
+        g, K, P = groups, math.prod(kernel), math.prod(self.out)
         self.K, self.P = K, P
         if g == 1:
             self.w_shape, self.cols_shape, self.mm_shape = (o, c * K), (c * K, P), (o, P)
@@ -109,8 +103,8 @@ class Geometry:
         if nd < 2 or any(s != 1 for s in self.stride) or c // g * self.kernel[-1] < _MIN_ROW_TAPS_DEPTH:
             return None
         padded, out, kernel, dilation = self.padded, self.out, self.kernel, self.dilation
-        pitch = [_prod(padded[a + 1 :]) for a in range(nd)]  # element strides of the flattened padded grid
-        plane = _prod(padded)
+        pitch = [math.prod(padded[a + 1 :]) for a in range(nd)]  # element strides of the flattened padded grid
+        plane = math.prod(padded)
         # Extended output: flat positions 0 .. M-1 on the padded grid's pitch; the last valid one is M-1.
         M = 1 + sum((m - 1) * p for m, p in zip(out, pitch))
         length = plane - (kernel[-1] - 1) * dilation[-1]
@@ -192,7 +186,7 @@ def _forward_direct(xp, x, w, geom):
 def _row_tap_weights(w, geom):
     """``w (o, c/g, *kernel)`` as one ``([g,] o/g, c/g*k_last)`` matrix per non-last tap."""
     o, cg, g = geom.o, geom.c // geom.groups, geom.groups
-    taps, k_last = _prod(geom.kernel[:-1]), geom.kernel[-1]
+    taps, k_last = math.prod(geom.kernel[:-1]), geom.kernel[-1]
     wt = w.reshape(o, cg, taps, k_last).transpose(2, 0, 1, 3)
     shape = (taps, o, cg * k_last) if g == 1 else (taps, g, o // g, cg * k_last)
     return wt.reshape(shape)
@@ -201,7 +195,7 @@ def _row_tap_weights(w, geom):
 def _gather_rows(xp, xpad_chunk, geom):
     """``R[n, c, j, t] = xflat[n, c, t + j*d_last]``: the last axis' taps of the flattened padded input."""
     n, c = xpad_chunk.shape[:2]
-    plane = _prod(geom.padded)
+    plane = math.prod(geom.padded)
     it = xpad_chunk.itemsize
     length = geom.row_taps.length
     view = strided_view(
@@ -311,7 +305,7 @@ class TransposeGeometry:
         self.spatial, self.kernel, self.stride, self.dilation = tuple(spatial), tuple(kernel), tuple(stride), tuple(dilation)
         self.pads, self.out = tuple(pads), tuple(out_sizes)
         self.padded = tuple(m + b + a for m, (b, a) in zip(out_sizes, pads))
-        co, K, P = cog * groups, _prod(kernel), _prod(spatial)
+        co, K, P = cog * groups, math.prod(kernel), math.prod(spatial)
         self.chunk = max(1, CHUNK_BYTES // max(1, co * K * P * itemsize))
         self.as_forward = None
         if all(s == 1 for s in stride):
@@ -323,7 +317,7 @@ class TransposeGeometry:
                 # w^T x, then K slice-adds (each a few Python-level steps) over the padded output, its zeroing and the crop.
                 cost_col2im = n * (
                     groups * _matmul_cost(cog * K, ci // groups, P, itemsize)
-                    + _copy_cost(3 * K * co * P + 2 * co * _prod(self.padded), itemsize)
+                    + _copy_cost(3 * K * co * P + 2 * co * math.prod(self.padded), itemsize)
                 ) + (3 * K + 4) * _CALL
                 if forward.cost + 2 * _CALL < cost_col2im:
                     self.as_forward = forward
@@ -344,7 +338,7 @@ def transpose(xp, x, w, tgeom):
         return forward(xp, x, _flipped_forward_weight(w, tgeom.groups), tgeom.as_forward)
     n, ci = x.shape[0], x.shape[1]
     g, cog, kernel, spatial = tgeom.groups, tgeom.cog, tgeom.kernel, tgeom.spatial
-    co, K, P = cog * g, _prod(kernel), _prod(spatial)
+    co, K, P = cog * g, math.prod(kernel), math.prod(spatial)
     if g == 1:
         wt = w.reshape(ci, cog * K).T
         xs = x.reshape(n, ci, P)

@@ -19,16 +19,8 @@ import numpy as np
 from . import conv_core
 from .arithmetic import _conv_out, _kernel_too_large, _transpose_out
 from .backend import array_namespace
-from .validation import (
-    _as_int,
-    as_numeric_array,
-    cached_plan,
-    channels_last,
-    float_dtype,
-    int_tuple,
-    padding_spec,
-    resolve_padding,
-)
+from .int_checks import int_tuple, positive_int
+from .validation import as_numeric_array, cached_plan, channels_last, float_dtype, padding_spec, resolve_padding
 
 __all__ = [
     "conv1d",
@@ -43,24 +35,10 @@ _LAYOUTS = {1: ("NCW", "NWC"), 2: ("NCHW", "NHWC"), 3: ("NCDHW", "NDHWC")}
 _AXES = {1: ("width",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
-def _prod(values):
-    out = 1
-    for v in values:
-        out *= v
-    return out
-
-
 def _check_dtypes(fn, *named):
     for name, dtype in named:
         if dtype is not None and dtype.kind not in "biuf":
             raise TypeError(f"{fn}: {name} must have a real numeric dtype (bool, int or float), got dtype {dtype}")
-
-
-def _positive_int(value, name, fn):
-    v = _as_int(value, name, fn, "a positive int")
-    if v < 1:
-        raise ValueError(f"{fn}: {name} must be positive, got {value!r}")
-    return v
 
 
 def _arrays(fn, x, w, b):
@@ -103,7 +81,7 @@ class _ConvPlan:
             o, cg, kernel = w.shape[0], w.shape[1], tuple(w.shape[2:])
         stride = int_tuple(stride, nd, "stride", fn)
         dilation = int_tuple(dilation, nd, "dilation", fn)
-        groups = _positive_int(groups, "groups", fn)
+        groups = positive_int(groups, "groups", fn)
         if c % groups:
             raise ValueError(f"{fn}: groups={groups} does not divide the {c} input channels (input shape {tuple(x.shape)})")
         if cg * groups != c:
@@ -344,7 +322,7 @@ class _TransposePlan:
         ci, cog, kernel = w.shape[0], w.shape[1], tuple(w.shape[2:])
         stride = int_tuple(stride, nd, "stride", fn)
         dilation = int_tuple(dilation, nd, "dilation", fn)
-        groups = _positive_int(groups, "groups", fn)
+        groups = positive_int(groups, "groups", fn)
         if c % groups:
             raise ValueError(f"{fn}: groups={groups} does not divide the {c} input channels (input shape {tuple(x.shape)})")
         if ci != c:

@@ -1,23 +1,25 @@
 """The forward operations written as plain loops: readable, slow, a second oracle.
 
 Each function computes one output value at a time, straight from its
-definition, and shares nothing with the vectorised code except argument
-validation and the output-size arithmetic (so both raise the same errors and
-agree on shapes). Channels-first only; NumPy arrays only.
+definition. It checks its own arguments too, in plain code of its own with
+the same rules and messages as the vectorised functions, so that a mistake
+in their validation or padding resolution shows up as a disagreement
+instead of reaching both oracles. The only code shared with the vectorised
+path is the public output-size formulas of :mod:`reference.arithmetic`
+(``conv_output_size``, ``conv_transpose_output_size``, ``pool_output_size``,
+``same_padding``), which are tested on their own against torch's and
+TensorFlow's rules. Channels-first only; NumPy arrays only.
 
 Notation: ``n`` batch, ``c_I``/``c_O`` channels, ``k`` kernel length,
 ``s`` stride, ``d`` dilation, ``p_b``/``p_a`` padding before/after.
 """
 
 import itertools
+import operator
 
 import numpy as np
 
-from .arithmetic import _conv_out, _pool_out, _transpose_out
-from .convolution import _ConvPlan, _TransposePlan
-from .correlation import _mode_padding
-from .pooling import _PoolPlan
-from .validation import as_numeric_array, float_dtype
+from .arithmetic import conv_output_size, conv_transpose_output_size, pool_output_size, same_padding
 
 __all__ = [
     "conv1d",
@@ -31,31 +33,318 @@ __all__ = [
     "relu",
 ]
 
+# Channels-first layouts and axis names, for the messages.
+_LAYOUTS = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
+_AXES = {1: ("width",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
-def _arrays(fn, *named):
-    """Float arrays in the dtype the first two (input and weight) decide; a bias follows it."""
-    out = [None if a is None and name == "bias" else as_numeric_array(np, a, name, fn) for name, a in named]
-    dt = float_dtype(np, *[a for a in out[:2] if a is not None])
-    return [None if a is None else np.array(a, dtype=dt) for a in out]  # (a NumPy scalar becomes a 0-d array)
+
+# ---------------------------------------------------------------------------
+# Argument checks. Each raises TypeError (wrong kind of value) or ValueError
+# (impossible value) with a message that starts with the function's name.
+
+
+def _float_arrays(fn, *named):
+    """``(name, value)`` pairs as NumPy float arrays, in the dtype the first two (input and weight) decide.
+
+    float32 stays float32 and float64 float64, float16 is computed in float32,
+    ints and bools in float64. An absent bias stays ``None``.
+    """
+    arrays = []
+    for name, value in named:
+        arrays.append(None if value is None and name == "bias" else _real_array(value, name, fn))
+    dtypes = []
+    for a in arrays[:2]:
+        if a.dtype.kind != "f":
+            dtypes.append(np.dtype("float64"))
+        elif a.dtype.itemsize < 4:
+            dtypes.append(np.dtype("float32"))
+        else:
+            dtypes.append(a.dtype)
+    dtype = np.result_type(*dtypes)
+    return [None if a is None else np.array(a, dtype=dtype) for a in arrays]  # (a NumPy scalar becomes a 0-d array)
+
+
+def _real_array(value, name, fn):
+    """``value`` as a NumPy array of bools, ints or floats (lists and scalars are converted)."""
+    if value is None or isinstance(value, (str, bytes, dict, set, frozenset)):
+        raise TypeError(f"{fn}: {name} must be an array of real numbers, got {type(value).__name__}")
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{fn}: {name} must be an array of real numbers, got {type(value).__name__} ({exc})") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{fn}: {name} must have a real numeric dtype (bool, int or float), got dtype {array.dtype}")
+    return array
+
+
+def _int(value, name, fn, rule):
+    """``value`` as a Python int: Python and NumPy integers only, no floats and no bools."""
+    if isinstance(value, bool):
+        raise TypeError(f"{fn}: {name} must be {rule}, got {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{fn}: {name} must be {rule}, got {value!r}") from None
+
+
+def _ints(value, count, name, fn, minimum=1):
+    """An int or a sequence of ``count`` ints, each ``>= minimum``, as a tuple of ``count`` ints.
+
+    ``minimum=1`` for kernel sizes, strides and dilations, ``minimum=0`` for paddings.
+    """
+    rule = ("a positive int" if minimum == 1 else f"an int >= {minimum}") + f" or a tuple of {count} such ints"
+    if isinstance(value, (tuple, list)):
+        if len(value) != count:
+            raise ValueError(f"{fn}: {name} must be {rule}, got {value!r} (length {len(value)})")
+        numbers = tuple(_int(v, name, fn, rule) for v in value)
+    else:
+        numbers = (_int(value, name, fn, rule),) * count
+    for number in numbers:
+        if number < minimum:
+            least = "positive" if minimum == 1 else f">= {minimum}"
+            raise ValueError(f"{fn}: {name} must be {least}, got {value!r}")
+    return numbers
+
+
+def _groups(value, fn):
+    """The number of groups: an int >= 1."""
+    groups = _int(value, "groups", fn, "a positive int")
+    if groups < 1:
+        raise ValueError(f"{fn}: groups must be positive, got {value!r}")
+    return groups
+
+
+def _padding_pair(value, fn):
+    """One axis' padding: an int ``p`` (``(p, p)``) or a ``(before, after)`` pair, both >= 0."""
+    rule = "an int >= 0 or a (before, after) pair of such ints"
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{fn}: padding entries must be {rule}, got {value!r}")
+        before, after = _int(value[0], "padding", fn, rule), _int(value[1], "padding", fn, rule)
+    else:
+        before = after = _int(value, "padding", fn, rule)
+    if before < 0 or after < 0:
+        raise ValueError(f"{fn}: padding must be non-negative, got {value!r}")
+    return before, after
+
+
+def _explicit_padding(padding, nd, fn):
+    """An int (every side), one int or ``(before, after)`` pair per axis, or for 1-d a bare pair."""
+    if not isinstance(padding, (tuple, list)):
+        return [_padding_pair(padding, fn)] * nd
+    if nd == 1 and len(padding) == 2 and not any(isinstance(p, (tuple, list)) for p in padding):
+        return [_padding_pair(tuple(padding), fn)]
+    if len(padding) != nd:
+        raise ValueError(f"{fn}: padding must have one entry per spatial axis ({nd}), got {padding!r} (length {len(padding)})")
+    return [_padding_pair(p, fn) for p in padding]
+
+
+def _conv_padding(padding, spatial, kernel, stride, dilation, fn):
+    """Zeros ``(before, after)`` added to each spatial axis of a convolution's input.
+
+    "valid" adds none; "full" adds ``d(k-1)`` on both sides, so every tap meets
+    every sample; "same" is TensorFlow's (output ``ceil(n/s)``, see
+    :func:`reference.same_padding`); anything else is explicit.
+    """
+    nd = len(spatial)
+    if not isinstance(padding, str):
+        return _explicit_padding(padding, nd, fn)
+    mode = padding.lower()
+    if mode == "valid":
+        return [(0, 0)] * nd
+    if mode == "full":
+        return [(d * (k - 1), d * (k - 1)) for k, d in zip(kernel, dilation)]
+    if mode == "same":
+        return [same_padding(m, k, s, d) for m, k, s, d in zip(spatial, kernel, stride, dilation)]
+    raise ValueError(
+        f"{fn}: padding must be an int, a tuple, (before, after) pairs or one of 'valid', 'same', 'full'; got {padding!r}"
+    )
+
+
+def _check_ranks(fn, nd, x, w, input_layout, weight_layout):
+    """``x`` has ``nd`` spatial axes after its channels (and a batch axis or none); ``w`` (if any) ``nd + 2`` axes."""
+    if x.ndim not in (nd + 1, nd + 2):
+        raise ValueError(
+            f"{fn}: input must have {nd + 2} dimensions {input_layout} or {nd + 1} without the batch axis, "
+            f"got shape {tuple(x.shape)}"
+        )
+    if w is not None and w.ndim != nd + 2:
+        raise ValueError(f"{fn}: weight must have {nd + 2} dimensions {weight_layout}, got shape {tuple(w.shape)}")
+
+
+def _check_sizes(fn, x, w, b, kernel, spatial, c_out, layout):
+    """Kernel and input sides at least 1; one bias value per output channel."""
+    if min(kernel) < 1:
+        raise ValueError(f"{fn}: kernel sizes must be positive, got weight shape {tuple(w.shape)}")
+    if min(spatial) < 1:
+        raise ValueError(f"{fn}: input spatial sizes must be positive, got input shape {tuple(x.shape)} ({layout})")
+    if b is not None and b.shape != (c_out,):
+        raise ValueError(f"{fn}: bias must have shape ({c_out},), one value per output channel, got shape {tuple(b.shape)}")
+
+
+def _conv_arguments(fn, nd, x, w, b, stride, padding, dilation, groups):
+    """Check a convolution's arguments; return ``stride, dilation, groups, pads, out_sizes``.
+
+    ``x`` is ``(n, c_I, *spatial)`` or ``(c_I, *spatial)``, ``w`` is
+    ``(c_O, c_I/groups, *kernel)``; ``pads`` holds one ``(p_b, p_a)`` per axis.
+    """
+    layout = _LAYOUTS[nd]
+    _check_ranks(fn, nd, x, w, f"({layout})", "(" + ", ".join(["c_O", "c_I/groups"] + ["k"] * nd) + ")")
+    c_in, spatial = x.shape[-nd - 1], x.shape[-nd:]
+    c_out, c_in_per_group, kernel = w.shape[0], w.shape[1], w.shape[2:]
+    stride = _ints(stride, nd, "stride", fn)
+    dilation = _ints(dilation, nd, "dilation", fn)
+    groups = _groups(groups, fn)
+    if c_in % groups:
+        raise ValueError(f"{fn}: groups={groups} does not divide the {c_in} input channels (input shape {tuple(x.shape)})")
+    if c_in_per_group * groups != c_in:
+        raise ValueError(
+            f"{fn}: input has {c_in} channels but weight expects {c_in_per_group * groups} "
+            f"(weight shape {tuple(w.shape)}, groups={groups})"
+        )
+    if c_out % groups:
+        raise ValueError(f"{fn}: groups={groups} does not divide the {c_out} output channels (weight shape {tuple(w.shape)})")
+    _check_sizes(fn, x, w, b, kernel, spatial, c_out, layout)
+    pads = _conv_padding(padding, spatial, kernel, stride, dilation, fn)
+    out_sizes = []
+    for axis in range(nd):
+        m, k, (before, after), s, d = spatial[axis], kernel[axis], pads[axis], stride[axis], dilation[axis]
+        span = d * (k - 1) + 1  # input samples one dilated kernel covers
+        if span > m + before + after:
+            raise ValueError(
+                f"{fn}: kernel size {k} (dilation {d}, effective size {span}) is larger than the padded input "
+                f"along spatial axis {axis} ({_AXES[nd][axis]}; input shape {tuple(x.shape)}, weight shape {tuple(w.shape)}): "
+                f"n={m} + padding {(before, after)} = {m + before + after}"
+            )
+        out_sizes.append(conv_output_size(m, k, (before, after), s, d))
+    return stride, dilation, groups, pads, out_sizes
+
+
+def _transpose_crop(padding, fn):
+    """Rows and columns ``(before, after)`` cropped from the full result of a transposed convolution."""
+    if not isinstance(padding, str):
+        return _explicit_padding(padding, 2, fn)
+    mode = padding.lower()
+    if mode in ("same", "full"):
+        raise ValueError(
+            f"{fn}: padding={padding!r} is not possible for a transposed convolution; "
+            "give the rows to crop as an int, a tuple or (before, after) pairs"
+        )
+    if mode != "valid":
+        raise ValueError(f"{fn}: padding must be an int, a tuple, (before, after) pairs or one of 'valid'; got {padding!r}")
+    return [(0, 0), (0, 0)]
+
+
+def _transpose_arguments(fn, x, w, b, stride, padding, output_padding, dilation, groups):
+    """Check a 2-d transposed convolution's arguments; return ``stride, dilation, groups, crop, full_sizes``.
+
+    ``x`` is ``(n, c_I, h_I, w_I)`` or ``(c_I, h_I, w_I)``, ``w`` is
+    ``(c_I, c_O/groups, h_K, w_K)``; ``full_sizes`` is the output before
+    ``crop`` (one ``(p_b, p_a)`` per axis) is cut off.
+    """
+    _check_ranks(fn, 2, x, w, "(NCHW)", "(c_I, c_O/groups, k, k)")
+    c_in, spatial = x.shape[-3], x.shape[-2:]
+    c_in_of_weight, c_out_per_group, kernel = w.shape[0], w.shape[1], w.shape[2:]
+    stride = _ints(stride, 2, "stride", fn)
+    dilation = _ints(dilation, 2, "dilation", fn)
+    groups = _groups(groups, fn)
+    if c_in % groups:
+        raise ValueError(f"{fn}: groups={groups} does not divide the {c_in} input channels (input shape {tuple(x.shape)})")
+    if c_in_of_weight != c_in:
+        raise ValueError(
+            f"{fn}: input has {c_in} channels but weight expects {c_in_of_weight} "
+            f"(weight shape {tuple(w.shape)}, laid out (c_I, c_O/groups, *kernel), groups={groups})"
+        )
+    _check_sizes(fn, x, w, b, kernel, spatial, c_out_per_group * groups, "NCHW")
+    crop = _transpose_crop(padding, fn)
+    output_padding = _ints(output_padding, 2, "output_padding", fn, minimum=0)
+    for op, s, d in zip(output_padding, stride, dilation):
+        if op >= s and op >= d:
+            raise ValueError(
+                f"{fn}: output_padding must be smaller than either stride or dilation, "
+                f"got output_padding={output_padding}, stride={stride}, dilation={dilation}"
+            )
+    full_sizes = []
+    for m, k, (before, after), s, d, op in zip(spatial, kernel, crop, stride, dilation, output_padding):
+        # Uncropped: the last pixel's last tap lands at (m-1)s + d(k-1); output_padding adds op rows after it.
+        full = conv_transpose_output_size(m, k, s, 0, op, d)
+        if full - before - after < 1:
+            raise ValueError(
+                f"{fn}: padding {(before, after)} crops the whole output: (n-1)*s + d*(k-1) + output_padding + 1 = "
+                f"{full} for n={m}, k={k}, stride={s}, dilation={d}"
+            )
+        full_sizes.append(full)
+    return stride, dilation, groups, crop, full_sizes
+
+
+def _pool_arguments(fn, x, kernel_size, stride, padding, ceil_mode):
+    """Check a 2-d pooling's arguments; return ``kernel, stride, padding, out_sizes``, each a pair of ints.
+
+    ``x`` is ``(n, c, h_I, w_I)`` or ``(c, h_I, w_I)``; ``stride=None`` means ``kernel_size``.
+    """
+    _check_ranks(fn, 2, x, None, "(n, c, h, w)", None)
+    kernel = _ints(kernel_size, 2, "kernel_size", fn)
+    stride = kernel if stride is None else _ints(stride, 2, "stride", fn)
+    padding = _ints(padding, 2, "padding", fn, minimum=0)
+    for k, p in zip(kernel, padding):
+        if 2 * p > k:
+            raise ValueError(
+                f"{fn}: padding should be at most half of the kernel size, got padding={padding} for kernel_size={kernel}"
+            )
+    spatial = x.shape[-2:]
+    if min(spatial) < 1:
+        raise ValueError(f"{fn}: input spatial sizes must be positive, got input shape {tuple(x.shape)} (n, c, h, w)")
+    ceil_mode = bool(ceil_mode)
+    out_sizes = []
+    for m, k, s, p in zip(spatial, kernel, stride, padding):
+        # The first window must fit in the padded input; in ceil mode it may hang past its end by up to s - 1.
+        if k > m + 2 * p + (s - 1 if ceil_mode else 0):
+            raise ValueError(
+                f"{fn}: window of size {k} does not fit the padded input: size {m} + 2*padding {p} = {m + 2 * p} "
+                f"(input shape {tuple(x.shape)}, kernel_size={kernel}, stride={stride}, ceil_mode={ceil_mode})"
+            )
+        out_sizes.append(pool_output_size(m, k, s, p, ceil_mode))
+    return kernel, stride, padding, out_sizes
+
+
+def _scipy_padding(mode, kernel_shape, flip, fn):
+    """Zero rows and columns ``(before, after)`` per axis that give ``scipy.signal``'s output for ``mode``.
+
+    "valid" adds none, "full" ``k - 1`` on both sides; "same" is centred on
+    "full" as SciPy does: for an even ``k`` correlation keeps ``(k-1)//2``
+    zeros before and ``k//2`` after, convolution the other way round.
+    """
+    if not isinstance(mode, str) or mode.lower() not in ("valid", "same", "full"):
+        raise ValueError(f"{fn}: mode must be one of 'valid', 'same', 'full', got {mode!r}")
+    mode = mode.lower()
+    pads = []
+    for k in kernel_shape:
+        if mode == "valid":
+            pads.append((0, 0))
+        elif mode == "full":
+            pads.append((k - 1, k - 1))
+        elif flip:
+            pads.append((k // 2, (k - 1) // 2))
+        else:
+            pads.append(((k - 1) // 2, k // 2))
+    return pads
+
+
+# ---------------------------------------------------------------------------
+# The operations.
 
 
 def _conv(fn, nd, x, w, b, stride, padding, dilation, groups):
-    x, w, b = _arrays(fn, ("input", x), ("weight", w), ("bias", b))
-    # Validation shared with the vectorised code: same errors, same padding resolution.
-    plan = _ConvPlan(fn, nd, x, w, b, stride, padding, dilation, groups, "NC" + "DHW"[3 - nd :])
+    x, w, b = _float_arrays(fn, ("input", x), ("weight", w), ("bias", b))
+    stride, dilation, groups, pads, out_sizes = _conv_arguments(fn, nd, x, w, b, stride, padding, dilation, groups)
     unbatched = x.ndim == nd + 1
     if unbatched:
         x = x[None]
-    n, c_in = x.shape[:2]
+    n = x.shape[0]
     c_out, c_in_per_group = w.shape[:2]
     kernel = w.shape[2:]
     c_out_per_group = c_out // groups
-    pads = plan.pads
-    out_sizes = [
-        _conv_out(m, k, before, after, s, d)
-        for m, k, (before, after), s, d in zip(x.shape[2:], kernel, pads, plan.stride, plan.dilation)
-    ]
-    xpad = np.pad(x, ((0, 0), (0, 0)) + pads)
+    xpad = np.pad(x, [(0, 0), (0, 0)] + pads)
     y = np.zeros((n, c_out) + tuple(out_sizes), dtype=x.dtype)
     for i in range(n):
         for o in range(c_out):
@@ -65,7 +354,7 @@ def _conv(fn, nd, x, w, b, stride, padding, dilation, groups):
                 # The window: every d-th sample from position*s, k samples per axis.
                 window = tuple(
                     slice(q * s, q * s + d * (k - 1) + 1, d)
-                    for q, s, d, k in zip(position, plan.stride, plan.dilation, kernel)
+                    for q, s, d, k in zip(position, stride, dilation, kernel)
                 )
                 value = np.sum(xpad[(i, channels) + window] * w[o])
                 if b is not None:
@@ -139,21 +428,20 @@ def conv_transpose2d(x, w, b=None, *, stride=1, padding=0, output_padding=0, dil
              [1., 2., 1.]]]])
     """
     fn = "conv_transpose2d"
-    x, w, b = _arrays(fn, ("input", x), ("weight", w), ("bias", b))
-    plan = _TransposePlan(fn, 2, x, w, b, stride, padding, output_padding, dilation, groups)
+    x, w, b = _float_arrays(fn, ("input", x), ("weight", w), ("bias", b))
+    stride, dilation, groups, crop, (h_full, w_full) = _transpose_arguments(
+        fn, x, w, b, stride, padding, output_padding, dilation, groups
+    )
     unbatched = x.ndim == 3
     if unbatched:
         x = x[None]
     n, c_in, h_in, w_in = x.shape
     c_out_per_group, (h_k, w_k) = w.shape[1], w.shape[2:]
     c_in_per_group = c_in // groups
-    (s_h, s_w), (d_h, d_w) = plan.stride, plan.dilation
-    (top, bottom), (left, right) = plan.pads
-    # output_padding only adds rows/columns at the end; they receive no scattered values.
-    (op_h, op_w) = plan.output_padding
-    h_out = _transpose_out(h_in, h_k, s_h, top, bottom, op_h, d_h)
-    w_out = _transpose_out(w_in, w_k, s_w, left, right, op_w, d_w)
-    full = np.zeros((n, c_out_per_group * groups, h_out + top + bottom, w_out + left + right), dtype=x.dtype)
+    (s_h, s_w), (d_h, d_w) = stride, dilation
+    (top, bottom), (left, right) = crop
+    # output_padding only adds rows/columns at the end of the full result; they receive no scattered values.
+    full = np.zeros((n, c_out_per_group * groups, h_full, w_full), dtype=x.dtype)
     for i in range(n):
         for c in range(c_in):
             group = c // c_in_per_group
@@ -163,21 +451,19 @@ def conv_transpose2d(x, w, b=None, *, stride=1, padding=0, output_padding=0, dil
                     for kr in range(h_k):
                         for kq in range(w_k):
                             full[i, out_channels, r * s_h + kr * d_h, q * s_w + kq * d_w] += x[i, c, r, q] * w[c, :, kr, kq]
-    y = full[:, :, top : top + h_out, left : left + w_out]
+    y = full[:, :, top : h_full - bottom, left : w_full - right]
     if b is not None:
         y = y + b[:, None, None]
     return y[0] if unbatched else y
 
 
 def _pool(fn, x, kernel_size, stride, padding, ceil_mode, reduce):
-    (x,) = _arrays(fn, ("input", x))
-    plan = _PoolPlan(fn, 2, x, None, None, kernel_size, stride, padding, ceil_mode)
+    (x,) = _float_arrays(fn, ("input", x))
+    (k_h, k_w), (s_h, s_w), (p_h, p_w), (h_out, w_out) = _pool_arguments(fn, x, kernel_size, stride, padding, ceil_mode)
     unbatched = x.ndim == 3
     if unbatched:
         x = x[None]
     n, c, h, w = x.shape
-    (k_h, k_w), (s_h, s_w), (p_h, p_w) = plan.kernel, plan.stride, (plan.pads[0][0], plan.pads[1][0])
-    h_out, w_out = _pool_out(h, k_h, s_h, p_h, bool(ceil_mode)), _pool_out(w, k_w, s_w, p_w, bool(ceil_mode))
     y = np.zeros((n, c, h_out, w_out), dtype=x.dtype)
     for i in range(n):
         for ch in range(c):
@@ -219,16 +505,16 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
 
 
 def _single_image(fn, image, kernel, mode, flip):
-    image, kernel = _arrays(fn, ("image", image), ("kernel", kernel))
+    image, kernel = _float_arrays(fn, ("image", image), ("kernel", kernel))
     for name, a in (("image", image), ("kernel", kernel)):
         if a.ndim != 2 or 0 in a.shape:
             raise ValueError(f"{fn}: {name} must be a non-empty 2-D array, got shape {tuple(a.shape)}")
-    (top, bottom), (left, right) = _mode_padding(fn, mode, kernel.shape, flip)
+    (top, bottom), (left, right) = _scipy_padding(mode, kernel.shape, flip, fn)
     h, w = image.shape
     k_h, k_w = kernel.shape
-    h_out, w_out = _conv_out(h, k_h, top, bottom, 1, 1), _conv_out(w, k_w, left, right, 1, 1)
-    if h_out < 1 or w_out < 1:
+    if k_h > h + top + bottom or k_w > w + left + right:
         raise ValueError(f"{fn}: kernel shape {kernel.shape} is larger than the image {image.shape} in mode {mode!r}")
+    h_out, w_out = conv_output_size(h, k_h, (top, bottom)), conv_output_size(w, k_w, (left, right))
     y = np.zeros((h_out, w_out), dtype=image.dtype)
     for r in range(h_out):
         for q in range(w_out):
@@ -282,7 +568,7 @@ def relu(x):
     >>> relu(np.array([-1.0, 2.0]))
     array([0., 2.])
     """
-    (x,) = _arrays("relu", ("x", x))
+    (x,) = _float_arrays("relu", ("x", x))
     y = x.copy()
     for index in np.ndindex(*x.shape):
         if x[index] < 0:

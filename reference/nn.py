@@ -20,8 +20,8 @@ import numpy as np
 from .activation import relu, relu_backward
 from .convolution import conv2d
 from .gradients import conv2d_backward, max_pool2d_backward
+from .int_checks import int_tuple, positive_int
 from .pooling import max_pool2d
-from .validation import _as_int, int_tuple
 
 __all__ = [
     "Conv2d",
@@ -35,13 +35,6 @@ __all__ = [
     "load_digits_split",
     "train_digits",
 ]
-
-
-def _positive(value, name, fn):
-    v = _as_int(value, name, fn, "a positive int")
-    if v < 1:
-        raise ValueError(f"{fn}: {name} must be positive, got {value!r}")
-    return v
 
 
 def _dtype(dtype, fn):
@@ -80,8 +73,8 @@ class Conv2d:
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, *, rng=None, dtype=np.float64):
         fn = "Conv2d"
-        c_in = _positive(in_channels, "in_channels", fn)
-        c_out = _positive(out_channels, "out_channels", fn)
+        c_in = positive_int(in_channels, "in_channels", fn)
+        c_out = positive_int(out_channels, "out_channels", fn)
         kh, kw = int_tuple(kernel_size, 2, "kernel_size", fn)
         dt = _dtype(dtype, fn)
         rng = np.random.default_rng(rng)
@@ -192,8 +185,8 @@ class Linear:
 
     def __init__(self, in_features, out_features, *, rng=None, dtype=np.float64):
         fn = "Linear"
-        n_in = _positive(in_features, "in_features", fn)
-        n_out = _positive(out_features, "out_features", fn)
+        n_in = positive_int(in_features, "in_features", fn)
+        n_out = positive_int(out_features, "out_features", fn)
         dt = _dtype(dtype, fn)
         rng = np.random.default_rng(rng)
         self.weight = (rng.standard_normal((n_out, n_in)) * math.sqrt(2.0 / n_in)).astype(dt)
@@ -387,8 +380,8 @@ def train_digits(epochs=10, seed=0, batch_size=32, lr=0.1, momentum=0.9, test_fr
         ``loss`` (mean training loss), ``train_accuracy``, ``test_accuracy``
         and ``seconds`` (elapsed since the start).
     """
-    epochs = _positive(epochs, "epochs", "train_digits")
-    batch_size = _positive(batch_size, "batch_size", "train_digits")
+    epochs = positive_int(epochs, "epochs", "train_digits")
+    batch_size = positive_int(batch_size, "batch_size", "train_digits")
     x_train, y_train, x_test, y_test = load_digits_split(test_fraction, seed)
     rng = np.random.default_rng(seed)
     model = Sequential(

@@ -10,13 +10,15 @@ window size, ``h_O, w_O`` output size, ``s`` stride, ``p`` padding.
 """
 
 import itertools
+import math
 
 import numpy as np
 
 from .arithmetic import _pool_out
 from .backend import array_namespace
+from .int_checks import int_tuple
 from .patches import pad, window_slices
-from .validation import as_numeric_array, cached_plan, float_dtype, int_tuple
+from .validation import as_numeric_array, cached_plan, float_dtype
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]
 
@@ -69,7 +71,7 @@ class _PoolPlan:
         self.out_shape = tuple(x.shape[:-nd]) + self.out
         divisor = _outer(div, np.multiply)
         self.divisor = float(divisor.flat[0]) if (divisor == divisor.flat[0]).all() else divisor
-        tap_stride = [_prod(kernel[i + 1 :]) for i in range(nd)]
+        tap_stride = [math.prod(kernel[i + 1 :]) for i in range(nd)]
         self.first_tap = _outer([f * t for f, t in zip(first, tap_stride)], np.add)
 
     def taps(self):
@@ -85,13 +87,6 @@ class _PoolPlan:
     def prepare(self, xp, x, fill):
         x = x.astype(self.dtype, copy=False)
         return pad(xp, x, self.pads, value=fill)
-
-
-def _prod(values):
-    out = 1
-    for v in values:
-        out *= v
-    return out
 
 
 def _outer(vectors, op):

@@ -1,17 +1,19 @@
-"""Shared argument checks for the reference functions.
+"""Shared argument checks of the vectorised functions: arrays, padding, data layout; the plan cache.
 
 Every check raises ``TypeError`` (wrong kind of value) or ``ValueError`` (right
 kind, impossible value) with a message that starts with the public function's
 name and states the argument, the value received and the rule it breaks, e.g.
 ``conv2d: input has 3 channels but weight expects 4 (weight shape (8, 4, 3, 3), groups=1)``.
+Integer arguments are checked by :mod:`reference.int_checks`; the padding
+modes are resolved with the formulas of :mod:`reference.arithmetic`.
 """
 
-import operator
+from .arithmetic import _same_padding
+from .int_checks import int_pair
 
 __all__ = [
     "as_numeric_array",
     "float_dtype",
-    "int_tuple",
     "padding_spec",
     "resolve_padding",
     "channels_last",
@@ -68,50 +70,6 @@ def float_dtype(xp, *arrays):
     return result
 
 
-def _as_int(value, name, fn, what):
-    # operator.index accepts Python and NumPy integers but not floats; bools are rejected on purpose.
-    if isinstance(value, bool):
-        raise TypeError(f"{fn}: {name} must be {what}, got {value!r}")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError(f"{fn}: {name} must be {what}, got {value!r}") from None
-
-
-def int_tuple(value, n, name, fn, minimum=1):
-    """Normalise an int or a length-``n`` sequence of ints to a tuple of ``n`` ints >= ``minimum``.
-
-    ``minimum=1`` is the rule for sizes, strides, dilations and groups;
-    ``minimum=0`` the rule for paddings.
-    """
-    what = "a positive int" if minimum == 1 else f"an int >= {minimum}"
-    what = f"{what} or a tuple of {n} such ints"
-    if isinstance(value, (tuple, list)):
-        if len(value) != n:
-            raise ValueError(f"{fn}: {name} must be {what}, got {value!r} (length {len(value)})")
-        out = tuple(_as_int(v, name, fn, what) for v in value)
-    else:
-        out = (_as_int(value, name, fn, what),) * n
-    if min(out) < minimum:
-        rule = "positive" if minimum == 1 else f">= {minimum}"
-        raise ValueError(f"{fn}: {name} must be {rule}, got {value!r}")
-    return out
-
-
-def _pair(value, name, fn):
-    what = "an int >= 0 or a (before, after) pair of such ints"
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(f"{fn}: {name} entries must be {what}, got {value!r}")
-        pair = (_as_int(value[0], name, fn, what), _as_int(value[1], name, fn, what))
-    else:
-        p = _as_int(value, name, fn, what)
-        pair = (p, p)
-    if pair[0] < 0 or pair[1] < 0:
-        raise ValueError(f"{fn}: {name} must be non-negative, got {value!r}")
-    return pair
-
-
 def padding_spec(padding, n, fn, name="padding", modes=_PADDING_MODES):
     """Normalise ``padding`` to a mode string or a tuple of ``n`` (before, after) pairs.
 
@@ -127,13 +85,13 @@ def padding_spec(padding, n, fn, name="padding", modes=_PADDING_MODES):
         return mode
     if isinstance(padding, (tuple, list)):
         if n == 1 and len(padding) == 2 and not any(isinstance(p, (tuple, list)) for p in padding):
-            return (_pair(tuple(padding), name, fn),)
+            return (int_pair(tuple(padding), name, fn),)
         if len(padding) != n:
             raise ValueError(
                 f"{fn}: {name} must have one entry per spatial axis ({n}), got {padding!r} (length {len(padding)})"
             )
-        return tuple(_pair(p, name, fn) for p in padding)
-    return (_pair(padding, name, fn),) * n
+        return tuple(int_pair(p, name, fn) for p in padding)
+    return (int_pair(padding, name, fn),) * n
 
 
 def resolve_padding(spec, sizes, kernel, stride, dilation, fn):
@@ -148,8 +106,6 @@ def resolve_padding(spec, sizes, kernel, stride, dilation, fn):
         return ((0, 0),) * len(sizes)
     if spec == "full":
         return tuple((d * (k - 1), d * (k - 1)) for k, d in zip(kernel, dilation))
-    from .arithmetic import _same_padding
-
     return tuple(_same_padding(n, k, s, d) for n, k, s, d in zip(sizes, kernel, stride, dilation))
 
 

@@ -11,8 +11,8 @@ against torch; this file covers the rest of the API:
 - every array function, ``reference.naive`` included, fed junk: arrays of any rank,
   size (zero too) and dtype, and objects that are not arrays, with option values of
   every kind. Where a function has a loop twin in ``reference.naive`` the twins must
-  agree: both refuse, or both return the same values (validation is shared; the
-  arithmetic is not);
+  agree: both refuse, or both return the same values (each checks its own arguments;
+  only the public size formulas are shared);
 - the 1-D pools and the transposed convolutions with junk options, where torch decides
   what is valid and gives the answer;
 - the backward functions with an upstream gradient of the wrong shape, rank or type;

@@ -102,3 +102,59 @@ def test_naive_conv_transpose2d_and_pools_match_torch():
         exact = getattr(F, name)(torch.from_numpy(img), 3, 2, 1, ceil_mode=True).numpy()
         np.testing.assert_allclose(getattr(naive, name)(img, 3, stride=2, padding=1, ceil_mode=True), exact,
                                    rtol=1e-12, atol=1e-12)
+
+
+X, W = np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3))
+#: Bad calls, one per rule: naive checks its arguments itself, so here its checks are held to the
+#: vectorised function's, message for message.
+BAD_CALLS = [
+    ("conv2d", (np.ones((1, 3, 5, 5)), np.ones((2, 4, 3, 3))), {}),
+    ("conv2d", (np.ones((1, 4, 5, 5)), np.ones((2, 2, 3, 3))), {"groups": 3}),
+    ("conv2d", (np.ones((1, 4, 5, 5)), np.ones((3, 2, 3, 3))), {"groups": 2}),
+    ("conv2d", (X, W), {"groups": 0}),
+    ("conv2d", (np.ones((1, 1, 2, 5)), W), {}),
+    ("conv2d", (X, W), {"stride": 0}),
+    ("conv2d", (X, W), {"stride": (1, 2, 3)}),
+    ("conv2d", (X, W), {"dilation": 1.5}),
+    ("conv2d", (X, W), {"dilation": True}),
+    ("conv2d", (X, W), {"padding": ((1, -1), (0, 0))}),
+    ("conv2d", (X, W), {"padding": ((1, 2, 3), (0, 0))}),
+    ("conv2d", (X, W), {"padding": (1, 2, 3)}),
+    ("conv2d", (X, W), {"padding": "bogus"}),
+    ("conv2d", (X, W, np.ones(2)), {}),
+    ("conv2d", (np.ones((5, 5)), W), {}),
+    ("conv2d", (X, np.ones((1, 3, 3))), {}),
+    ("conv2d", (X, "weights"), {}),
+    ("conv2d", (X, None), {}),
+    ("conv2d", (X.astype(complex), W), {}),
+    ("conv2d", (np.ones((1, 1, 0, 5)), W), {}),
+    ("conv2d", (X, np.ones((1, 1, 0, 3))), {}),
+    ("conv1d", (np.ones((1, 1, 5)), np.ones((1, 1, 3))), {"padding": [3, -1]}),
+    ("conv1d", (np.ones((1, 1, 2)), np.ones((1, 1, 3))), {"dilation": 2, "padding": (1, 0)}),
+    ("conv3d", (np.ones((1, 1, 4, 4, 2)), np.ones((1, 1, 3, 3, 3))), {"padding": "valid"}),
+    ("conv_transpose2d", (np.ones((1, 3, 4, 4)), np.ones((4, 2, 3, 3))), {}),
+    ("conv_transpose2d", (np.ones((1, 4, 4, 4)), np.ones((4, 2, 3, 3))), {"groups": 3}),
+    ("conv_transpose2d", (X, W), {"padding": "same"}),
+    ("conv_transpose2d", (X, W), {"padding": "bogus"}),
+    ("conv_transpose2d", (X, W), {"stride": 2, "output_padding": 2}),
+    ("conv_transpose2d", (X, W), {"output_padding": -1}),
+    ("conv_transpose2d", (np.ones((1, 1, 1, 1)), np.ones((1, 1, 2, 2))), {"padding": 1}),
+    ("conv_transpose2d", (X, W, np.ones(3)), {}),
+    ("max_pool2d", (X, 2), {"padding": 2}),
+    ("max_pool2d", (X, (2, 0)), {}),
+    ("max_pool2d", (np.ones((1, 1, 2, 5)), 3), {}),
+    ("avg_pool2d", (np.ones((1, 1, 2, 5)), 5), {"stride": 2, "ceil_mode": True}),
+    ("avg_pool2d", (np.ones((5, 5)), 2), {}),
+    ("avg_pool2d", ([["a"]], 2), {}),
+    ("correlate2d", (np.ones((3, 3)), np.ones((2, 2))), {"mode": "bogus"}),
+    ("relu", ({1: 2},), {}),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs", BAD_CALLS, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(BAD_CALLS)])
+def test_naive_refuses_what_the_vectorised_function_refuses_with_its_message(name, args, kwargs):
+    with pytest.raises((ValueError, TypeError)) as fast:
+        getattr(reference, name)(*args, **kwargs)
+    with pytest.raises(fast.type) as loop:
+        getattr(naive, name)(*args, **kwargs)
+    assert str(loop.value) == str(fast.value)
