@@ -73,6 +73,10 @@ def build_parser():
                               "default: nbgrader's exchange")
     collect.add_argument("--file-under", choices=("name", "lms-id"), default="name",
                          help="for LMS zips: file students under their name (default) or their LMS number")
+    collect.add_argument("--max-notebook-mb", type=_positive_int("--max-notebook-mb"), default=64, metavar="MB",
+                         help="refuse a notebook larger than this (default 64)")
+    collect.add_argument("--max-total-mb", type=_positive_int("--max-total-mb"), default=1024, metavar="MB",
+                         help="read or unpack at most this much in one collect, refused files included (default 1024)")
 
     autograde = commands.add_parser("autograde", help="grade submissions in sandboxed kernels")
     autograde.add_argument("assignment", metavar="NAME")
@@ -185,8 +189,10 @@ def cmd_release(args):
 
 def cmd_collect(args):
     from autograder.collect import collect
+    from autograder.unpack import MB, Caps
 
-    report = collect(_course(args), args.assignment, args.source, file_under=args.file_under)
+    caps = Caps(file_bytes=args.max_notebook_mb * MB, total_bytes=args.max_total_mb * MB)
+    report = collect(_course(args), args.assignment, args.source, file_under=args.file_under, caps=caps)
     for line in report.lines():
         print(line)
     print("%d submission(s) placed, %d file(s) not placed" % (len(report.placed), len(report.unplaced)))
