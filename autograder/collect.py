@@ -470,9 +470,19 @@ def _zip_candidate(label, details, file_under):
     if proposed is None and uid:
         proposed = uid
         notes.append("no student id can be made from the name %r: filed under its LMS user id" % details["name"])
+    first, last = (_inert_name(details.get(key)) for key in ("first_name", "last_name"))
+    if (first, last) != (details.get("first_name"), details.get("last_name")):
+        notes.append("the name %r is stored with < and > as \u2039 and \u203a (formgrader shows names as "
+                     "HTML)" % details["name"])
     return Candidate(name=details["name"], files={}, timestamp=None, origin=label, lms_user_id=uid,
-                     first_name=details.get("first_name"), last_name=details.get("last_name"),
+                     first_name=first, last_name=last,
                      proposed=proposed, exact=bool(uid) and file_under == "lms-id", notes=notes)
+
+
+def _inert_name(name):
+    """``name`` with ``<`` and ``>`` as the look-alike angle quotes: nbgrader's formgrader
+    puts names into its pages as HTML, so a name must not be able to open a tag."""
+    return name.translate({ord("<"): "\u2039", ord(">"): "\u203a"}) if name else name
 
 
 def _parse_lms_name(name, assignment):

@@ -347,13 +347,21 @@ def ensure_schema(db_url, course_id="default_course"):
     from nbgrader.api import Gradebook
 
     alembic_on_path()
-    with Gradebook(db_url, course_id):
-        pass
-    engine = create_engine(db_url, future=True)
-    try:
-        Base.metadata.create_all(engine)
-    finally:
-        engine.dispose()
+    for attempt in range(3):
+        try:
+            with Gradebook(db_url, course_id):
+                pass
+            engine = create_engine(db_url, future=True)
+            try:
+                Base.metadata.create_all(engine)
+            finally:
+                engine.dispose()
+            return
+        except SQLAlchemyError as exc:
+            # two processes opening a new gradebook at once both see a table missing and
+            # both create it: the slower one fails, and finds it there when it looks again
+            if attempt == 2 or "already exists" not in str(exc):
+                raise
 
 
 def read_table(db_url, which):

@@ -568,3 +568,21 @@ def test_one_students_many_bad_copies_are_not_all_unpacked(course, tmp_path):
     reasons = [reason for path, reason in report.unplaced]
     assert sum(r.startswith("damaged: its CRC-32") for r in reasons) == 3
     assert sum(r.startswith("not unpacked: 3 newer copies of ps2.ipynb by smith_jane") for r in reasons) == 4
+
+
+@pytest.mark.parametrize("full_name", ["<script>alert(1)<script> Smith", "Eve <img src=x onerror=alert(1)>",
+                                       "<svg onload=alert(1)> <b onmouseover=alert(2)>Bold"])
+def test_a_name_that_would_open_a_tag_in_formgrader_is_stored_inert_and_said(course, tmp_path, full_name):
+    """nbgrader's formgrader writes first and last names into its pages as HTML, so a name
+    from an LMS zip is stored without < and >, and the report line says so."""
+    report = collect(course, "ps2", write_zip(tmp_path / "n.zip", [moodle_member(full_name, 4711, "named")]))
+    assert not report.unplaced
+    assert any("is stored with < and >" in line for line in report.placed), report.placed
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url) as gradebook:
+        (student,) = [s for s in gradebook.students if s.lms_user_id == "4711"]
+        stored = "%s %s" % (student.first_name, student.last_name)
+    assert "<" not in stored and ">" not in stored
+    assert stored.replace("\u2039", "<").replace("\u203a", ">") == " ".join(full_name.split())
+    assert placed(course.root, student.id) == notebook("named")
