@@ -2,7 +2,9 @@
 
 The trusted implementation every student's work is graded against:
 vectorised NumPy (CuPy for CuPy arrays), channels-first calls matching
-``torch.nn.functional``, channels-last calls matching Keras/TensorFlow.
+``torch.nn.functional``, channels-last calls matching Keras/TensorFlow
+(``Conv*D``, ``Conv*DTranspose``, ``MaxPooling*D``, ``AveragePooling*D``,
+with their "valid"/"same").
 
 >>> import numpy as np, reference as ref
 >>> x = np.random.default_rng(0).standard_normal((2, 3, 32, 32)).astype(np.float32)
@@ -11,6 +13,8 @@ vectorised NumPy (CuPy for CuPy arrays), channels-first calls matching
 (2, 16, 32, 32)
 >>> ref.conv_output_size(32, 3, padding=1, stride=2)
 16
+>>> ref.max_pool2d(np.ones((2, 5, 5, 3)), 2, padding="same", data_format="NHWC").shape
+(2, 3, 3, 3)
 
 Modules: ``arithmetic`` (output sizes), ``convolution`` (public conv calls),
 ``conv_core`` (the shared N-d engine), ``patches`` (pad, im2col, col2im),
@@ -25,7 +29,13 @@ from .arithmetic import conv_output_size, conv_transpose_output_size, pool_outpu
 from .backend import array_namespace
 from .convolution import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .correlation import convolve2d, correlate2d
-from .gradients import avg_pool2d_backward, conv2d_backward, max_pool2d_backward
+from .gradients import (
+    avg_pool1d_backward,
+    avg_pool2d_backward,
+    conv2d_backward,
+    max_pool1d_backward,
+    max_pool2d_backward,
+)
 from .pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from . import naive, nn
 from .nn import (
@@ -63,7 +73,9 @@ __all__ = [
     "relu",
     "relu_backward",
     "conv2d_backward",
+    "max_pool1d_backward",
     "max_pool2d_backward",
+    "avg_pool1d_backward",
     "avg_pool2d_backward",
     "array_namespace",
     "Conv2d",

@@ -4,7 +4,9 @@ Channels-first calls follow ``torch.nn.functional`` exactly: input
 ``(n, c_I, *spatial)``, weight ``(c_O, c_I/groups, *kernel)`` for convolution
 and ``(c_I, c_O/groups, *kernel)`` for transposed convolution. Channels-last
 calls (``data_format="NHWC"`` etc.) follow Keras/TensorFlow: input
-``(n, *spatial, c_I)``, weight ``(*kernel, c_I/groups, c_O)``.
+``(n, *spatial, c_I)``, weight ``(*kernel, c_I/groups, c_O)`` for convolution
+and ``(*kernel, c_O/groups, c_I)`` for transposed convolution, whose
+"valid"/"same" and ``output_padding`` then follow Keras's ``Conv*DTranspose``.
 
 A call reads: validate (once per signature: the result is cached as a small
 plan), move channels-last data to channels-first, then the shared N-d engine
@@ -17,7 +19,7 @@ stride 1, the forward engine with the flipped kernel).
 import numpy as np
 
 from . import conv_core
-from .arithmetic import _conv_out, _kernel_too_large, _transpose_out
+from .arithmetic import _TF_MODES, _conv_out, _keras_transpose, _kernel_too_large, _transpose_out
 from .backend import array_namespace
 from .int_checks import int_tuple, positive_int
 from .validation import as_numeric_array, cached_plan, channels_last, float_dtype, padding_spec, resolve_padding
@@ -39,6 +41,15 @@ def _check_dtypes(fn, *named):
     for name, dtype in named:
         if dtype is not None and dtype.kind not in "biuf":
             raise TypeError(f"{fn}: {name} must have a real numeric dtype (bool, int or float), got dtype {dtype}")
+
+
+def _keras_permutations(nd):
+    """Axis orders from Keras's layouts to the channels-first core: input, weight, and back for the output.
+
+    The weight's last two axes come first, swapped: Keras's ``(in, out)`` of a convolution becomes
+    torch's ``(out, in)``, and ``(out, in)`` of a transposed one torch's ``(in, out)``.
+    """
+    return (0, nd + 1) + tuple(range(1, nd + 1)), (nd + 1, nd) + tuple(range(nd)), (0,) + tuple(range(2, nd + 2)) + (1,)
 
 
 def _arrays(fn, x, w, b):
@@ -115,10 +126,7 @@ class _ConvPlan:
         self.geometry = conv_core.Geometry(c, o, groups, spatial, kernel, stride, dilation, pads, self.dtype.itemsize, n)
         self._dx_geometry = None
         self.bias_shape = (o,) + (1,) * nd
-        # Axis permutations between the Keras layouts and the channels-first core.
-        self.x_perm = (0, nd + 1) + tuple(range(1, nd + 1))
-        self.w_perm = (nd + 1, nd) + tuple(range(nd))
-        self.y_perm = (0,) + tuple(range(2, nd + 2)) + (1,)
+        self.x_perm, self.w_perm, self.y_perm = _keras_permutations(nd)
 
     def dx_geometry(self):
         """The transposed convolution that maps dL/dy back to dL/dx (built on first use)."""
@@ -301,25 +309,36 @@ def conv3d(x, w, b=None, *, stride=1, padding=0, dilation=1, groups=1, data_form
 
 
 class _TransposePlan:
-    """Validated shapes of one transposed-convolution signature."""
+    """Validated shapes of one transposed-convolution signature.
 
-    def __init__(self, fn, nd, x, w, b, stride, padding, output_padding, dilation, groups):
+    Keras's "valid"/"same" (channels-last) resolve, per axis, to the rows
+    cropped before and after the full result and the zeros added after it
+    (``output_padding``): the same engine then serves both conventions.
+    """
+
+    def __init__(self, fn, nd, x, w, b, stride, padding, output_padding, dilation, groups, data_format):
+        self.channels_last = channels_last(data_format, nd, fn)
+        layout = _LAYOUTS[nd][self.channels_last]
         _check_dtypes(fn, ("input", x.dtype), ("weight", w.dtype), ("bias", None if b is None else b.dtype))
-        layout = _LAYOUTS[nd][0]
         if x.ndim not in (nd + 1, nd + 2):
             raise ValueError(
                 f"{fn}: input must have {nd + 2} dimensions ({layout}) or {nd + 1} without the batch axis, "
                 f"got shape {tuple(x.shape)}"
             )
+        wlayout = ["k"] * nd + ["c_O/groups", "c_I"] if self.channels_last else ["c_I", "c_O/groups"] + ["k"] * nd
+        wlayout = "(" + ", ".join(wlayout) + ")"
         if w.ndim != nd + 2:
-            wl = ", ".join(["c_I", "c_O/groups"] + ["k"] * nd)
-            raise ValueError(f"{fn}: weight must have {nd + 2} dimensions ({wl}), got shape {tuple(w.shape)}")
+            raise ValueError(f"{fn}: weight must have {nd + 2} dimensions {wlayout}, got shape {tuple(w.shape)}")
         # Input and weight decide the dtype; the bias follows it (a list of ints must not force float64).
         self.dtype = float_dtype(np, x, w)
         self.unbatched = x.ndim == nd + 1
         xs = ((1,) if self.unbatched else ()) + tuple(x.shape)
-        c, spatial = xs[1], xs[2:]
-        ci, cog, kernel = w.shape[0], w.shape[1], tuple(w.shape[2:])
+        if self.channels_last:
+            c, spatial = xs[-1], xs[1:-1]
+            ci, cog, kernel = w.shape[nd + 1], w.shape[nd], tuple(w.shape[:nd])
+        else:
+            c, spatial = xs[1], xs[2:]
+            ci, cog, kernel = w.shape[0], w.shape[1], tuple(w.shape[2:])
         stride = int_tuple(stride, nd, "stride", fn)
         dilation = int_tuple(dilation, nd, "dilation", fn)
         groups = positive_int(groups, "groups", fn)
@@ -328,7 +347,7 @@ class _TransposePlan:
         if ci != c:
             raise ValueError(
                 f"{fn}: input has {c} channels but weight expects {ci} "
-                f"(weight shape {tuple(w.shape)}, laid out (c_I, c_O/groups, *kernel), groups={groups})"
+                f"(weight shape {tuple(w.shape)}, laid out {wlayout}, groups={groups})"
             )
         if min(kernel) < 1:
             raise ValueError(f"{fn}: kernel sizes must be positive, got weight shape {tuple(w.shape)}")
@@ -337,15 +356,31 @@ class _TransposePlan:
         co = cog * groups
         if b is not None and tuple(b.shape) != (co,):
             raise ValueError(f"{fn}: bias must have shape ({co},), one value per output channel, got shape {tuple(b.shape)}")
+        if self.channels_last and isinstance(padding, str):
+            mode = padding_spec(padding, nd, fn, modes=_TF_MODES)
+            pads, out = self._keras_axes(fn, nd, spatial, kernel, stride, dilation, mode, output_padding)
+        else:
+            pads, out = self._torch_axes(fn, nd, spatial, kernel, stride, dilation, padding, output_padding)
+        self.nd, self.groups = nd, groups
+        self.out = tuple(out)
+        self.bias_shape = (co,) + (1,) * nd
+        self.geometry = conv_core.TransposeGeometry(
+            c, cog, groups, spatial, kernel, stride, dilation, pads, self.out, self.dtype.itemsize, xs[0]
+        )
+        self.x_perm, self.w_perm, self.y_perm = _keras_permutations(nd)
+
+    @staticmethod
+    def _torch_axes(fn, nd, spatial, kernel, stride, dilation, padding, output_padding):
+        """torch's rule: ``padding`` rows cropped from each side, ``output_padding`` (None: 0) added after."""
         if isinstance(padding, str) and padding.lower() in ("same", "full"):
             raise ValueError(
-                f"{fn}: padding={padding!r} is not possible for a transposed convolution; "
-                "give the rows to crop as an int, a tuple or (before, after) pairs"
+                f"{fn}: padding={padding!r} is not possible here: a transposed convolution crops the rows given as an "
+                "int, a tuple or (before, after) pairs, or takes 'valid', or (channels-last only, Keras's rule) 'same'"
             )
         pads = padding_spec(padding, nd, fn, modes=("valid",))
         if isinstance(pads, str):
             pads = ((0, 0),) * nd
-        output_padding = int_tuple(output_padding, nd, "output_padding", fn, minimum=0)
+        output_padding = (0,) * nd if output_padding is None else int_tuple(output_padding, nd, "output_padding", fn, 0)
         for op, s, d in zip(output_padding, stride, dilation):
             if op >= s and op >= d:
                 raise ValueError(
@@ -361,13 +396,21 @@ class _TransposePlan:
                     f"{size + pb + pa} for n={m}, k={k}, stride={s}, dilation={d}"
                 )
             out.append(size)
-        self.nd, self.groups, self.stride, self.dilation, self.pads = nd, groups, stride, dilation, pads
-        self.output_padding = output_padding
-        self.out = tuple(out)
-        self.bias_shape = (co,) + (1,) * nd
-        self.geometry = conv_core.TransposeGeometry(
-            c, cog, groups, spatial, kernel, stride, dilation, pads, self.out, self.dtype.itemsize, xs[0]
-        )
+        return pads, out
+
+    @staticmethod
+    def _keras_axes(fn, nd, spatial, kernel, stride, dilation, mode, output_padding):
+        """Keras's rule: the output length of ``deconv`` arithmetic, cropped as TensorFlow's gradient of that conv."""
+        ops = (None,) * nd if output_padding is None else int_tuple(output_padding, nd, "output_padding", fn, minimum=0)
+        pads, out = [], []
+        for axis, (m, k, s, d, op) in enumerate(zip(spatial, kernel, stride, dilation, ops)):
+            size, before = _keras_transpose(fn, m, k, s, mode, op, d, f" (spatial axis {axis}, {_AXES[nd][axis]})")
+            # The full result spans (m-1)s + d(k-1) + 1; what lies past `before + size` is cropped after,
+            # and a negative remainder is zeros added after (the engine's output_padding).
+            after = _transpose_out(m, k, s, 0, 0, 0, d) - before - size
+            pads.append((before, max(after, 0)))
+            out.append(size)
+        return tuple(pads), out
 
     def __call__(self, xp, x, w, b):
         dt = self.dtype
@@ -375,82 +418,117 @@ class _TransposePlan:
         w = w.astype(dt, copy=False)
         if self.unbatched:
             x = x[None]
+        if self.channels_last:
+            x = x.transpose(self.x_perm)
+            w = w.transpose(self.w_perm)
         y = conv_core.transpose(xp, x, w, self.geometry)
         if b is not None:
             y += b.astype(dt, copy=False).reshape(self.bias_shape)
+        if self.channels_last:
+            y = xp.ascontiguousarray(y.transpose(self.y_perm))
         return y[0] if self.unbatched else y
 
 
-def _conv_transpose(fn, nd, x, w, b, stride, padding, output_padding, dilation, groups):
+def _conv_transpose(fn, nd, x, w, b, stride, padding, output_padding, dilation, groups, data_format):
     xp, x, w, b = _arrays(fn, x, w, b)
-    plan = cached_plan(_TransposePlan, fn, nd, x, w, b, (stride, padding, output_padding, dilation, groups))
+    params = (stride, padding, output_padding, dilation, groups, data_format)
+    plan = cached_plan(_TransposePlan, fn, nd, x, w, b, params)
     return plan(xp, x, w, b)
 
 
-def conv_transpose1d(x, w, b=None, *, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
-    """1-D transposed convolution (the input-gradient of :func:`conv1d`), as ``torch.nn.functional.conv_transpose1d``.
+def conv_transpose1d(x, w, b=None, *, stride=1, padding=0, output_padding=None, dilation=1, groups=1, data_format="NCW"):
+    """1-D transposed convolution (the input-gradient of :func:`conv1d`): torch's ``conv_transpose1d``, Keras's ``Conv1DTranspose``.
 
     Notation: ``n`` batch, ``c_I``/``c_O`` channels, ``w_I`` input length,
-    ``w_K`` kernel length, ``w_O`` output length.
+    ``w_K`` kernel length, ``w_O`` output length, ``k_d = d(w_K - 1) + 1``.
 
     .. math:: w_O = (w_I - 1)s - p_b - p_a + d(w_K - 1) + \\text{output\\_padding} + 1
 
+    Channels-last with Keras's ``padding``: "valid" gives
+    ``w_O = (w_I-1)s + max(k_d, s)`` (``(w_I-1)s + k_d + output_padding``
+    when given), "same" gives ``w_O = w_I s`` (``(w_I-1)s + (k_d mod 2) +
+    output_padding`` when given); the result is TensorFlow's gradient of the
+    convolution with that padding from ``w_O`` back to ``w_I``, so rows
+    are cropped as :func:`reference.same_padding` pads them.
+
     Parameters
     ----------
-    x : array, shape (n, c_I, w_I) or (c_I, w_I)
-    w : array, shape (c_I, c_O/groups, w_K)
+    x : array, shape (n, c_I, w_I) or (c_I, w_I); (n, w_I, c_I) or (w_I, c_I) for "NWC"
+    w : array, shape (c_I, c_O/groups, w_K); (w_K, c_O/groups, c_I) for "NWC"
+        torch's layout, or Keras's ``Conv1DTranspose`` kernel.
     b : array, shape (c_O,), optional
     stride, dilation : int or (int,), default 1
-    padding : int, (int,), (before, after) or "valid", default 0
-        Samples cropped from each end of the full result ("same" is impossible).
-    output_padding : int or (int,), default 0
-        Extra samples at the end; must be smaller than ``stride`` or ``dilation``.
+    padding : int, (int,), (before, after), "valid" or "same", default 0
+        Samples cropped from each end of the full result (torch's rule; "valid"
+        crops none), or for "NWC" Keras's "valid"/"same".
+    output_padding : int, (int,) or None, default None
+        Extra samples at the end (``None``: 0); smaller than ``stride`` or
+        ``dilation``. With Keras's modes ``None`` infers the length as above,
+        and a given value must be smaller than ``stride``.
     groups : int, default 1
+    data_format : {"NCW", "NWC"}, default "NCW"
 
     Returns
     -------
-    array, shape (n, c_O, w_O) (or (c_O, w_O) for unbatched input)
+    array, shape (n, c_O, w_O) or (c_O, w_O); (n, w_O, c_O) or (w_O, c_O) for "NWC"
 
     Examples
     --------
     >>> import numpy as np
     >>> conv_transpose1d(np.ones((1, 2, 5)), np.ones((2, 3, 4)), stride=2).shape
     (1, 3, 12)
+
+    Keras's ``Conv1DTranspose(1, 3, strides=2, padding="same")`` doubles the length:
+
+    >>> x = np.array([1., 2, 3]).reshape(1, 3, 1)
+    >>> conv_transpose1d(x, np.ones((3, 1, 1)), stride=2, padding="same", data_format="NWC")[0, :, 0]
+    array([1., 1., 3., 2., 5., 3.])
     """
-    return _conv_transpose("conv_transpose1d", 1, x, w, b, stride, padding, output_padding, dilation, groups)
+    return _conv_transpose("conv_transpose1d", 1, x, w, b, stride, padding, output_padding, dilation, groups, data_format)
 
 
-def conv_transpose2d(x, w, b=None, *, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
-    """2-D transposed convolution (the input-gradient of :func:`conv2d`), as ``torch.nn.functional.conv_transpose2d``.
+def conv_transpose2d(x, w, b=None, *, stride=1, padding=0, output_padding=None, dilation=1, groups=1, data_format="NCHW"):
+    """2-D transposed convolution (the input-gradient of :func:`conv2d`): torch's ``conv_transpose2d``, Keras's ``Conv2DTranspose``.
 
     Each input pixel scales the kernel and adds it to the output window it
     would have come from in the forward convolution; computed as ``w^T x``
     (one matmul) followed by col2im, never by inserting zeros.
 
     Notation: ``n`` batch, ``c_I``/``c_O`` channels, ``h_I, w_I`` input size,
-    ``h_K, w_K`` kernel size, ``h_O, w_O`` output size.
+    ``h_K, w_K`` kernel size, ``h_O, w_O`` output size, ``k_d = d(h_K - 1) + 1``.
 
     .. math:: h_O = (h_I - 1)s - p_b - p_a + d(h_K - 1) + \\text{output\\_padding} + 1
 
-    and likewise for ``w_O``.
+    and likewise for ``w_O``. Channels-last with Keras's ``padding``:
+    "valid" gives ``h_O = (h_I-1)s + max(k_d, s)`` (``(h_I-1)s + k_d +
+    output_padding`` when given), "same" gives ``h_O = h_I s`` (``(h_I-1)s +
+    (k_d mod 2) + output_padding`` when given); the result is TensorFlow's
+    gradient of the convolution with that padding from ``h_O`` back to
+    ``h_I``, so rows and columns are cropped as :func:`reference.same_padding`
+    pads them (the odd one at the bottom/right).
 
     Parameters
     ----------
-    x : array, shape (n, c_I, h_I, w_I) or (c_I, h_I, w_I)
-    w : array, shape (c_I, c_O/groups, h_K, w_K)
-        torch's transposed-convolution layout (input channels first).
+    x : array, shape (n, c_I, h_I, w_I) or (c_I, h_I, w_I); (n, h_I, w_I, c_I) for "NHWC"
+    w : array, shape (c_I, c_O/groups, h_K, w_K); (h_K, w_K, c_O/groups, c_I) for "NHWC"
+        torch's transposed-convolution layout (input channels first), or
+        Keras's ``Conv2DTranspose`` kernel (output channels before input).
     b : array, shape (c_O,), optional
     stride, dilation : int or (int, int), default 1
-    padding : int, (int, int), ((before, after), (before, after)) or "valid", default 0
-        Rows/columns cropped from the full result; "same" and "full" raise ``ValueError``.
-    output_padding : int or (int, int), default 0
-        Extra rows/columns at the bottom/right; each must be smaller than
-        ``stride`` or ``dilation`` along its axis.
+    padding : int, (int, int), ((before, after), (before, after)), "valid" or "same", default 0
+        Rows/columns cropped from the full result (torch's rule; "valid" crops
+        none), or for "NHWC" Keras's "valid"/"same". "same" is refused
+        channels-first and "full" always, with ``ValueError``.
+    output_padding : int, (int, int) or None, default None
+        Extra rows/columns at the bottom/right (``None``: 0); each smaller than
+        ``stride`` or ``dilation`` along its axis. With Keras's modes ``None``
+        infers the size as above, and a given value must be smaller than ``stride``.
     groups : int, default 1
+    data_format : {"NCHW", "NHWC"}, default "NCHW"
 
     Returns
     -------
-    array, shape (n, c_O, h_O, w_O) (or (c_O, h_O, w_O) for unbatched input)
+    array, shape (n, c_O, h_O, w_O) or (c_O, h_O, w_O); (n, h_O, w_O, c_O) for "NHWC"
 
     Examples
     --------
@@ -460,28 +538,43 @@ def conv_transpose2d(x, w, b=None, *, stride=1, padding=0, output_padding=0, dil
     (1, 2, 7, 7)
     >>> conv_transpose2d(x, np.ones((4, 2, 3, 3)), stride=2, padding=1, output_padding=1).shape
     (1, 2, 6, 6)
+
+    Keras's ``Conv2DTranspose(filters=1, kernel_size=2, strides=2)`` on a 2x2
+    map: each pixel stamps a scaled copy of the 2x2 kernel.
+
+    >>> x = np.array([[1., 2], [3, 4]]).reshape(1, 2, 2, 1)
+    >>> conv_transpose2d(x, np.ones((2, 2, 1, 1)), stride=2, padding="valid", data_format="NHWC")[0, :, :, 0]
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.],
+           [3., 3., 4., 4.],
+           [3., 3., 4., 4.]])
+    >>> conv_transpose2d(np.ones((8, 7, 7, 64)), np.ones((3, 3, 32, 64)), stride=2, padding="same",
+    ...                  data_format="NHWC").shape
+    (8, 14, 14, 32)
     """
-    return _conv_transpose("conv_transpose2d", 2, x, w, b, stride, padding, output_padding, dilation, groups)
+    return _conv_transpose("conv_transpose2d", 2, x, w, b, stride, padding, output_padding, dilation, groups, data_format)
 
 
-def conv_transpose3d(x, w, b=None, *, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
-    """3-D transposed convolution (the input-gradient of :func:`conv3d`), as ``torch.nn.functional.conv_transpose3d``.
+def conv_transpose3d(x, w, b=None, *, stride=1, padding=0, output_padding=None, dilation=1, groups=1, data_format="NCDHW"):
+    """3-D transposed convolution (the input-gradient of :func:`conv3d`): torch's ``conv_transpose3d``, Keras's ``Conv3DTranspose``.
 
     .. math:: d_O = (d_I - 1)s - p_b - p_a + d(d_K - 1) + \\text{output\\_padding} + 1
 
-    and likewise for ``h_O`` and ``w_O``.
+    and likewise for ``h_O`` and ``w_O``; Keras's "valid"/"same" for
+    "NDHWC" as in :func:`conv_transpose2d`.
 
     Parameters
     ----------
-    x : array, shape (n, c_I, d_I, h_I, w_I) or (c_I, d_I, h_I, w_I)
-    w : array, shape (c_I, c_O/groups, d_K, h_K, w_K)
+    x : array, shape (n, c_I, d_I, h_I, w_I) or (c_I, d_I, h_I, w_I); (n, d_I, h_I, w_I, c_I) for "NDHWC"
+    w : array, shape (c_I, c_O/groups, d_K, h_K, w_K); (d_K, h_K, w_K, c_O/groups, c_I) for "NDHWC"
     b : array, shape (c_O,), optional
     stride, padding, output_padding, dilation, groups
         As in :func:`conv_transpose2d`, with 3-tuples.
+    data_format : {"NCDHW", "NDHWC"}, default "NCDHW"
 
     Returns
     -------
-    array, shape (n, c_O, d_O, h_O, w_O)
+    array, shape (n, c_O, d_O, h_O, w_O); (n, d_O, h_O, w_O, c_O) for "NDHWC"
 
     Examples
     --------
@@ -489,4 +582,4 @@ def conv_transpose3d(x, w, b=None, *, stride=1, padding=0, output_padding=0, dil
     >>> conv_transpose3d(np.ones((1, 2, 2, 3, 4)), np.ones((2, 1, 2, 2, 2)), stride=2).shape
     (1, 1, 4, 6, 8)
     """
-    return _conv_transpose("conv_transpose3d", 3, x, w, b, stride, padding, output_padding, dilation, groups)
+    return _conv_transpose("conv_transpose3d", 3, x, w, b, stride, padding, output_padding, dilation, groups, data_format)

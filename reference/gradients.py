@@ -12,9 +12,17 @@ from .activation import relu_backward
 from .backend import array_namespace
 from .convolution import _ConvPlan
 from .pooling import _plan as _pool_plan
+from .patches import pad
 from .validation import as_numeric_array, cached_plan, float_dtype
 
-__all__ = ["conv2d_backward", "max_pool2d_backward", "avg_pool2d_backward", "relu_backward"]
+__all__ = [
+    "conv2d_backward",
+    "max_pool1d_backward",
+    "max_pool2d_backward",
+    "avg_pool1d_backward",
+    "avg_pool2d_backward",
+    "relu_backward",
+]
 
 
 def _check_dout(fn, dout, expected):
@@ -81,32 +89,87 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1, groups=1):
     return (dx[0] if plan.unbatched else dx), dw, db
 
 
-def _pool_backward_setup(fn, dout, x, kernel_size, stride, padding, ceil_mode):
+def _pool_backward_setup(fn, nd, dout, x, kernel_size, stride, padding, ceil_mode, data_format):
+    """Namespace, ``dout`` and ``x`` channels-first in the computing dtype, and the forward plan."""
     xp = array_namespace(dout, x)
     dout = as_numeric_array(xp, dout, "dout", fn)
     x = as_numeric_array(xp, x, "input", fn)
-    xp, x, plan = _pool_plan(fn, 2, x, kernel_size, stride, padding, ceil_mode, xp)
+    xp, x, plan = _pool_plan(fn, nd, x, kernel_size, stride, padding, ceil_mode, data_format, xp)
     _check_dout(fn, dout, plan.out_shape)
     dt = float_dtype(xp, dout, x)
-    return xp, dout.astype(dt, copy=False), x.astype(dt, copy=False), plan
+    return xp, plan.first(dout.astype(dt, copy=False)), plan.first(x.astype(dt, copy=False)), plan
 
 
-def max_pool2d_backward(dout, x, kernel_size, stride=None, padding=0, ceil_mode=False):
+def _max_pool_backward(fn, nd, dout, x, kernel_size, stride, padding, ceil_mode, data_format):
+    xp, dout, x, plan = _pool_backward_setup(fn, nd, dout, x, kernel_size, stride, padding, ceil_mode, data_format)
+    xpad = pad(xp, x, plan.pads, value=float("-inf"))
+    best = xp.full(dout.shape, float("-inf"), dtype=x.dtype)
+    # Padding positions hold -inf and start from the first in-input tap, so they never win.
+    arg = xp.asarray(plan.first_tap)
+    for t, offset in plan.taps():
+        v = xpad[plan.tap_slices(offset)]
+        better = (v > best) | xp.isnan(v)
+        best = xp.where(better, v, best)
+        arg = xp.where(better, t, arg)
+    dx = xp.zeros(xpad.shape, dtype=x.dtype)
+    zero = xp.zeros((), dtype=x.dtype)
+    for t, offset in plan.taps():
+        dx[plan.tap_slices(offset)] += xp.where(arg == t, dout, zero)
+    return plan.last(xp, dx[plan.crop()])
+
+
+def _avg_pool_backward(fn, nd, dout, x, kernel_size, stride, padding, ceil_mode, data_format):
+    xp, dout, x, plan = _pool_backward_setup(fn, nd, dout, x, kernel_size, stride, padding, ceil_mode, data_format)
+    share = dout / plan.divisor_for(xp, dout.dtype)
+    padded = tuple(x.shape[:-nd]) + tuple(m + b + a for m, (b, a) in zip(plan.spatial, plan.pads))
+    dx = xp.zeros(padded, dtype=x.dtype)
+    for _, offset in plan.taps():
+        dx[plan.tap_slices(offset)] += share
+    return plan.last(xp, dx[plan.crop()])
+
+
+def max_pool1d_backward(dout, x, kernel_size, stride=None, padding=0, ceil_mode=False, *, data_format="NCW"):
+    """Gradient of :func:`max_pool1d` with respect to its input, by :func:`max_pool2d_backward`'s rule.
+
+    Parameters
+    ----------
+    dout, x : arrays, shapes (n, c, w_O) and (n, c, w_I); (n, w_O, c) and (n, w_I, c) for "NWC"
+        The gradient with respect to the pooled output, and the forward input
+        (both without the batch axis, or both with it).
+    kernel_size, stride, padding, ceil_mode, data_format
+        The forward call's arguments.
+
+    Returns
+    -------
+    array, shape of ``x``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> max_pool1d_backward(np.ones((1, 3, 1)), np.array([[[1.], [3], [2], [5], [4]]]), 2,
+    ...                     padding="same", data_format="NWC")[0, :, 0]
+    array([0., 1., 0., 1., 1.])
+    """
+    return _max_pool_backward("max_pool1d_backward", 1, dout, x, kernel_size, stride, padding, ceil_mode, data_format)
+
+
+def max_pool2d_backward(dout, x, kernel_size, stride=None, padding=0, ceil_mode=False, *, data_format="NCHW"):
     """Gradient of :func:`max_pool2d` with respect to its input.
 
     Each window's gradient goes to the position of its maximum; on ties, to
     the first maximum in window order (row-major), and to the last NaN when
     the window holds NaN: torch's rule, so the result equals torch autograd's.
-    Overlapping windows accumulate.
+    Padded cells ("same" or an int padding) never receive any. Overlapping
+    windows accumulate.
 
     Parameters
     ----------
-    dout : array, shape (n, c, h_O, w_O) or (c, h_O, w_O)
+    dout : array, shape (n, c, h_O, w_O) or (c, h_O, w_O); (n, h_O, w_O, c) for "NHWC"
         Gradient with respect to the pooled output.
-    x : array, shape (n, c, h_I, w_I) or (c, h_I, w_I)
+    x : array, shape (n, c, h_I, w_I) or (c, h_I, w_I); (n, h_I, w_I, c) for "NHWC"
         The forward input.
-    kernel_size, stride, padding, ceil_mode
-        The forward call's arguments.
+    kernel_size, stride, padding, ceil_mode, data_format
+        The forward call's arguments (padding: an int, "valid" or "same").
 
     Returns
     -------
@@ -119,38 +182,54 @@ def max_pool2d_backward(dout, x, kernel_size, stride=None, padding=0, ceil_mode=
     >>> max_pool2d_backward(np.ones((1, 1, 1, 1)), x, 2)
     array([[[[0., 0.],
              [1., 0.]]]])
+    >>> max_pool2d_backward(np.ones((1, 2, 2, 1)), np.arange(9.).reshape(1, 3, 3, 1), 2,
+    ...                     padding="same", data_format="NHWC")[0, :, :, 0]
+    array([[0., 0., 0.],
+           [0., 1., 1.],
+           [0., 1., 1.]])
     """
-    fn = "max_pool2d_backward"
-    xp, dout, x, plan = _pool_backward_setup(fn, dout, x, kernel_size, stride, padding, ceil_mode)
-    xpad = plan.prepare(xp, x, float("-inf"))
-    best = xp.full(plan.out_shape, float("-inf"), dtype=x.dtype)
-    # Padding positions hold -inf and start from the first in-input tap, so they never win.
-    arg = xp.asarray(plan.first_tap)
-    for t, offset in plan.taps():
-        v = xpad[plan.tap_slices(offset)]
-        better = (v > best) | xp.isnan(v)
-        best = xp.where(better, v, best)
-        arg = xp.where(better, t, arg)
-    dx = xp.zeros(xpad.shape, dtype=x.dtype)
-    zero = xp.zeros((), dtype=x.dtype)
-    for t, offset in plan.taps():
-        dx[plan.tap_slices(offset)] += xp.where(arg == t, dout, zero)
-    return xp.ascontiguousarray(dx[plan.crop()])
+    return _max_pool_backward("max_pool2d_backward", 2, dout, x, kernel_size, stride, padding, ceil_mode, data_format)
 
 
-def avg_pool2d_backward(dout, x, kernel_size, stride=None, padding=0, ceil_mode=False):
-    """Gradient of :func:`avg_pool2d` (``count_include_pad=True``) with respect to its input.
-
-    Each window spreads ``dout / divisor`` evenly over its positions (the
-    divisor torch uses, including padding); overlapping windows accumulate and
-    the padding's share is dropped.
+def avg_pool1d_backward(dout, x, kernel_size, stride=None, padding=0, ceil_mode=False, *, data_format="NCW"):
+    """Gradient of :func:`avg_pool1d` with respect to its input, by :func:`avg_pool2d_backward`'s rule.
 
     Parameters
     ----------
-    dout : array, shape (n, c, h_O, w_O) or (c, h_O, w_O)
-    x : array, shape (n, c, h_I, w_I) or (c, h_I, w_I)
+    dout, x : arrays, shapes (n, c, w_O) and (n, c, w_I); (n, w_O, c) and (n, w_I, c) for "NWC"
+        The gradient with respect to the pooled output, and the forward input
+        (only its shape and dtype matter).
+    kernel_size, stride, padding, ceil_mode, data_format
+        The forward call's arguments.
+
+    Returns
+    -------
+    array, shape of ``x``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> avg_pool1d_backward(np.ones((1, 1, 2)), np.zeros((1, 1, 3)), 2, padding="same")
+    array([[[0.5, 0.5, 1. ]]])
+    """
+    return _avg_pool_backward("avg_pool1d_backward", 1, dout, x, kernel_size, stride, padding, ceil_mode, data_format)
+
+
+def avg_pool2d_backward(dout, x, kernel_size, stride=None, padding=0, ceil_mode=False, *, data_format="NCHW"):
+    """Gradient of :func:`avg_pool2d` with respect to its input.
+
+    Each window spreads ``dout / divisor`` evenly over its positions, with the
+    forward pass's divisor (the padded window with an int padding, as torch's
+    ``count_include_pad=True``; the real cells only with "same", as
+    TensorFlow); overlapping windows accumulate and the padding's share is
+    dropped.
+
+    Parameters
+    ----------
+    dout : array, shape (n, c, h_O, w_O) or (c, h_O, w_O); (n, h_O, w_O, c) for "NHWC"
+    x : array, shape (n, c, h_I, w_I) or (c, h_I, w_I); (n, h_I, w_I, c) for "NHWC"
         The forward input (only its shape and dtype matter).
-    kernel_size, stride, padding, ceil_mode
+    kernel_size, stride, padding, ceil_mode, data_format
         The forward call's arguments.
 
     Returns
@@ -164,12 +243,4 @@ def avg_pool2d_backward(dout, x, kernel_size, stride=None, padding=0, ceil_mode=
     array([[[[0.25, 0.25],
              [0.25, 0.25]]]])
     """
-    fn = "avg_pool2d_backward"
-    xp, dout, x, plan = _pool_backward_setup(fn, dout, x, kernel_size, stride, padding, ceil_mode)
-    divisor = plan.divisor if isinstance(plan.divisor, float) else xp.asarray(plan.divisor, dtype=dout.dtype)
-    share = dout / divisor
-    padded = tuple(x.shape[:-2]) + tuple(m + b + a for m, (b, a) in zip(plan.spatial, plan.pads))
-    dx = xp.zeros(padded, dtype=x.dtype)
-    for _, offset in plan.taps():
-        dx[plan.tap_slices(offset)] += share
-    return xp.ascontiguousarray(dx[plan.crop()])
+    return _avg_pool_backward("avg_pool2d_backward", 2, dout, x, kernel_size, stride, padding, ceil_mode, data_format)

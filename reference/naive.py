@@ -8,7 +8,9 @@ instead of reaching both oracles. The only code shared with the vectorised
 path is the public output-size formulas of :mod:`reference.arithmetic`
 (``conv_output_size``, ``conv_transpose_output_size``, ``pool_output_size``,
 ``same_padding``), which are tested on their own against torch's and
-TensorFlow's rules. Channels-first only; NumPy arrays only.
+TensorFlow's rules. NumPy arrays only; the pools and transposed
+convolutions also take Keras's channels-last layouts and "valid"/"same"
+(moved to channels-first once their arguments are checked).
 
 Notation: ``n`` batch, ``c_I``/``c_O`` channels, ``k`` kernel length,
 ``s`` stride, ``d`` dilation, ``p_b``/``p_a`` padding before/after.
@@ -25,16 +27,20 @@ __all__ = [
     "conv1d",
     "conv2d",
     "conv3d",
+    "conv_transpose1d",
     "conv_transpose2d",
+    "max_pool1d",
     "max_pool2d",
+    "avg_pool1d",
     "avg_pool2d",
     "correlate2d",
     "convolve2d",
     "relu",
 ]
 
-# Channels-first layouts and axis names, for the messages.
+# Layouts and axis names, for the messages.
 _LAYOUTS = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
+_LAST_LAYOUTS = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
 _AXES = {1: ("width",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
@@ -220,51 +226,111 @@ def _conv_arguments(fn, nd, x, w, b, stride, padding, dilation, groups):
     return stride, dilation, groups, pads, out_sizes
 
 
-def _transpose_crop(padding, fn):
-    """Rows and columns ``(before, after)`` cropped from the full result of a transposed convolution."""
+def _channels_last(data_format, nd, fn):
+    """True for the channels-last layout ("NWC", "NHWC", "NDHWC", "channels_last"), False for channels-first."""
+    first, last = _LAYOUTS[nd], _LAST_LAYOUTS[nd]
+    if isinstance(data_format, str):
+        if data_format.upper() == first or data_format.lower() == "channels_first":
+            return False
+        if data_format.upper() == last or data_format.lower() == "channels_last":
+            return True
+    raise ValueError(
+        f"{fn}: unknown data_format {data_format!r}; expected {first!r} (channels-first), "
+        f"{last!r} (channels-last), 'channels_first' or 'channels_last'"
+    )
+
+
+def _transpose_crop(padding, nd, last, fn):
+    """Keras's mode ("valid"/"same", channels-last only), or the rows ``(before, after)`` cropped per axis."""
     if not isinstance(padding, str):
-        return _explicit_padding(padding, 2, fn)
+        return _explicit_padding(padding, nd, fn)
     mode = padding.lower()
+    if last:
+        if mode not in ("valid", "same"):
+            raise ValueError(
+                f"{fn}: padding must be an int, a tuple, (before, after) pairs or one of 'valid', 'same'; got {padding!r}"
+            )
+        return mode
     if mode in ("same", "full"):
         raise ValueError(
-            f"{fn}: padding={padding!r} is not possible for a transposed convolution; "
-            "give the rows to crop as an int, a tuple or (before, after) pairs"
+            f"{fn}: padding={padding!r} is not possible here: a transposed convolution crops the rows given as an "
+            "int, a tuple or (before, after) pairs, or takes 'valid', or (channels-last only, Keras's rule) 'same'"
         )
     if mode != "valid":
         raise ValueError(f"{fn}: padding must be an int, a tuple, (before, after) pairs or one of 'valid'; got {padding!r}")
-    return [(0, 0), (0, 0)]
+    return [(0, 0)] * nd
 
 
-def _transpose_arguments(fn, x, w, b, stride, padding, output_padding, dilation, groups):
-    """Check a 2-d transposed convolution's arguments; return ``stride, dilation, groups, crop, full_sizes``.
+def _keras_transpose_axis(fn, nd, axis, m, k, s, d, mode, op):
+    """Keras's output length along one axis and the rows cropped before it (TensorFlow's "same" padding)."""
+    where = f" (spatial axis {axis}, {_AXES[nd][axis]})"
+    if op is not None and op >= s:
+        raise ValueError(
+            f"{fn}: output_padding must be smaller than stride with padding={mode!r} (Keras's rule), "
+            f"got output_padding={op}, stride={s}{where}"
+        )
+    if mode == "same" and op == 0 and d * (k - 1) % 2 == 1:
+        # An even (dilated) kernel: Keras's length (n-1)s is what a "same" convolution maps to n-1, not n.
+        raise ValueError(
+            f"{fn}: padding='same' with output_padding=0 gives output length "
+            f"(n-1)*s + (d*(k-1)+1) % 2 + output_padding = {(m - 1) * s}, which a 'same' convolution with stride {s} "
+            f"maps to ceil({(m - 1) * s}/{s}) = {m - 1}, not back to n={m} "
+            f"(with an even kernel give 1 <= output_padding < stride, or None){where}"
+        )
+    size = conv_transpose_output_size(m, k, s, mode, op, d)
+    # The transposed convolution crops what the "same" convolution from `size` back to n pads.
+    before = same_padding(size, k, s, d)[0] if mode == "same" else 0
+    return size, before
 
-    ``x`` is ``(n, c_I, h_I, w_I)`` or ``(c_I, h_I, w_I)``, ``w`` is
-    ``(c_I, c_O/groups, h_K, w_K)``; ``full_sizes`` is the output before
-    ``crop`` (one ``(p_b, p_a)`` per axis) is cut off.
+
+def _transpose_arguments(fn, nd, x, w, b, stride, padding, output_padding, dilation, groups, last):
+    """Check a transposed convolution's arguments; return ``stride, dilation, groups, crops, full_sizes``.
+
+    ``x`` is ``(n, c_I, *spatial)`` or ``(c_I, *spatial)`` and ``w`` is
+    ``(c_I, c_O/groups, *kernel)``, or with ``last`` ``(n, *spatial, c_I)`` and
+    ``(*kernel, c_O/groups, c_I)``. ``crops`` holds one ``(before, size)`` per
+    axis: the output is ``size`` rows of the full result from ``before`` on;
+    ``full_sizes`` is the full result's size (zeros past the scattered values).
     """
-    _check_ranks(fn, 2, x, w, "(NCHW)", "(c_I, c_O/groups, k, k)")
-    c_in, spatial = x.shape[-3], x.shape[-2:]
-    c_in_of_weight, c_out_per_group, kernel = w.shape[0], w.shape[1], w.shape[2:]
-    stride = _ints(stride, 2, "stride", fn)
-    dilation = _ints(dilation, 2, "dilation", fn)
+    layout = (_LAST_LAYOUTS if last else _LAYOUTS)[nd]
+    weight_layout = ["k"] * nd + ["c_O/groups", "c_I"] if last else ["c_I", "c_O/groups"] + ["k"] * nd
+    weight_layout = "(" + ", ".join(weight_layout) + ")"
+    _check_ranks(fn, nd, x, w, f"({layout})", weight_layout)
+    if last:
+        c_in, spatial = x.shape[-1], x.shape[-nd - 1 : -1]
+        kernel, c_out_per_group, c_in_of_weight = w.shape[:nd], w.shape[nd], w.shape[nd + 1]
+    else:
+        c_in, spatial = x.shape[-nd - 1], x.shape[-nd:]
+        c_in_of_weight, c_out_per_group, kernel = w.shape[0], w.shape[1], w.shape[2:]
+    stride = _ints(stride, nd, "stride", fn)
+    dilation = _ints(dilation, nd, "dilation", fn)
     groups = _groups(groups, fn)
     if c_in % groups:
         raise ValueError(f"{fn}: groups={groups} does not divide the {c_in} input channels (input shape {tuple(x.shape)})")
     if c_in_of_weight != c_in:
         raise ValueError(
             f"{fn}: input has {c_in} channels but weight expects {c_in_of_weight} "
-            f"(weight shape {tuple(w.shape)}, laid out (c_I, c_O/groups, *kernel), groups={groups})"
+            f"(weight shape {tuple(w.shape)}, laid out {weight_layout}, groups={groups})"
         )
-    _check_sizes(fn, x, w, b, kernel, spatial, c_out_per_group * groups, "NCHW")
-    crop = _transpose_crop(padding, fn)
-    output_padding = _ints(output_padding, 2, "output_padding", fn, minimum=0)
+    _check_sizes(fn, x, w, b, kernel, spatial, c_out_per_group * groups, layout)
+    crop = _transpose_crop(padding, nd, last, fn)
+    crops, full_sizes = [], []
+    if isinstance(crop, str):
+        ops = [None] * nd if output_padding is None else _ints(output_padding, nd, "output_padding", fn, minimum=0)
+        for axis in range(nd):
+            m, k, s, d = spatial[axis], kernel[axis], stride[axis], dilation[axis]
+            size, before = _keras_transpose_axis(fn, nd, axis, m, k, s, d, crop, ops[axis])
+            crops.append((before, size))
+            # The scattered values reach (n-1)s + d(k-1) + 1; Keras's output may end past them.
+            full_sizes.append(max(conv_transpose_output_size(m, k, s, 0, 0, d), before + size))
+        return stride, dilation, groups, crops, full_sizes
+    output_padding = (0,) * nd if output_padding is None else _ints(output_padding, nd, "output_padding", fn, minimum=0)
     for op, s, d in zip(output_padding, stride, dilation):
         if op >= s and op >= d:
             raise ValueError(
                 f"{fn}: output_padding must be smaller than either stride or dilation, "
                 f"got output_padding={output_padding}, stride={stride}, dilation={dilation}"
             )
-    full_sizes = []
     for m, k, (before, after), s, d, op in zip(spatial, kernel, crop, stride, dilation, output_padding):
         # Uncropped: the last pixel's last tap lands at (m-1)s + d(k-1); output_padding adds op rows after it.
         full = conv_transpose_output_size(m, k, s, 0, op, d)
@@ -273,38 +339,57 @@ def _transpose_arguments(fn, x, w, b, stride, padding, output_padding, dilation,
                 f"{fn}: padding {(before, after)} crops the whole output: (n-1)*s + d*(k-1) + output_padding + 1 = "
                 f"{full} for n={m}, k={k}, stride={s}, dilation={d}"
             )
+        crops.append((before, full - before - after))
         full_sizes.append(full)
-    return stride, dilation, groups, crop, full_sizes
+    return stride, dilation, groups, crops, full_sizes
 
 
-def _pool_arguments(fn, x, kernel_size, stride, padding, ceil_mode):
-    """Check a 2-d pooling's arguments; return ``kernel, stride, padding, out_sizes``, each a pair of ints.
+def _pool_arguments(fn, nd, x, kernel_size, stride, padding, ceil_mode, last):
+    """Check a pooling's arguments; return ``kernel, stride, pads, counted, out_sizes``, one entry per axis.
 
-    ``x`` is ``(n, c, h_I, w_I)`` or ``(c, h_I, w_I)``; ``stride=None`` means ``kernel_size``.
+    ``x`` is ``(n, c, *spatial)`` or ``(c, *spatial)``, or with ``last``
+    ``(n, *spatial, c)``; ``stride=None`` means ``kernel_size``. ``pads`` holds
+    ``(before, after)``; ``counted`` is how much padding on each side an
+    average counts (torch's int padding: all; TensorFlow's modes: none).
     """
-    _check_ranks(fn, 2, x, None, "(n, c, h, w)", None)
-    kernel = _ints(kernel_size, 2, "kernel_size", fn)
-    stride = kernel if stride is None else _ints(stride, 2, "stride", fn)
-    padding = _ints(padding, 2, "padding", fn, minimum=0)
-    for k, p in zip(kernel, padding):
-        if 2 * p > k:
+    layout = ("(n, w, c)", "(n, h, w, c)")[nd - 1] if last else ("(n, c, w)", "(n, c, h, w)")[nd - 1]
+    _check_ranks(fn, nd, x, None, layout, None)
+    kernel = _ints(kernel_size, nd, "kernel_size", fn)
+    stride = kernel if stride is None else _ints(stride, nd, "stride", fn)
+    spatial = x.shape[-nd - 1 : -1] if last else x.shape[-nd:]
+    if isinstance(padding, str):
+        if padding.lower() not in ("valid", "same"):
+            raise ValueError(f"{fn}: padding must be an int, a tuple of ints or one of 'valid', 'same'; got {padding!r}")
+        if ceil_mode:
             raise ValueError(
-                f"{fn}: padding should be at most half of the kernel size, got padding={padding} for kernel_size={kernel}"
+                f"{fn}: ceil_mode=True needs an int padding (PyTorch's rule); padding={padding!r} fixes the output size"
             )
-    spatial = x.shape[-2:]
+        counted, shown = [0] * nd, padding
+    else:
+        ints = _ints(padding, nd, "padding", fn, minimum=0)
+        for k, p in zip(kernel, ints):
+            if 2 * p > k:
+                raise ValueError(
+                    f"{fn}: padding should be at most half of the kernel size, got padding={ints} for kernel_size={kernel}"
+                )
+        pads, counted, shown = [(p, p) for p in ints], ints, ints
     if min(spatial) < 1:
-        raise ValueError(f"{fn}: input spatial sizes must be positive, got input shape {tuple(x.shape)} (n, c, h, w)")
+        raise ValueError(f"{fn}: input spatial sizes must be positive, got input shape {tuple(x.shape)} {layout}")
+    if isinstance(padding, str):
+        same = padding.lower() == "same"
+        pads = [same_padding(m, k, s) if same else (0, 0) for m, k, s in zip(spatial, kernel, stride)]
     ceil_mode = bool(ceil_mode)
     out_sizes = []
-    for m, k, s, p in zip(spatial, kernel, stride, padding):
+    for m, k, s, (before, after) in zip(spatial, kernel, stride, pads):
         # The first window must fit in the padded input; in ceil mode it may hang past its end by up to s - 1.
-        if k > m + 2 * p + (s - 1 if ceil_mode else 0):
+        if k > m + before + after + (s - 1 if ceil_mode else 0):
             raise ValueError(
-                f"{fn}: window of size {k} does not fit the padded input: size {m} + 2*padding {p} = {m + 2 * p} "
-                f"(input shape {tuple(x.shape)}, kernel_size={kernel}, stride={stride}, ceil_mode={ceil_mode})"
+                f"{fn}: window of size {k} does not fit the padded input: size {m} + padding {(before, after)} = "
+                f"{m + before + after} (input shape {tuple(x.shape)}, kernel_size={kernel}, stride={stride}, "
+                f"padding={shown!r}, ceil_mode={ceil_mode})"
             )
-        out_sizes.append(pool_output_size(m, k, s, p, ceil_mode))
-    return kernel, stride, padding, out_sizes
+        out_sizes.append(pool_output_size(m, k, s, padding if isinstance(padding, str) else before, ceil_mode))
+    return kernel, stride, pads, counted, out_sizes
 
 
 def _scipy_padding(mode, kernel_shape, flip, fn):
@@ -411,13 +496,68 @@ def conv3d(x, w, b=None, *, stride=1, padding=0, dilation=1, groups=1):
     return _conv("conv3d", 3, x, w, b, stride, padding, dilation, groups)
 
 
-def conv_transpose2d(x, w, b=None, *, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+def _conv_transpose(fn, nd, x, w, b, stride, padding, output_padding, dilation, groups, data_format):
+    x, w, b = _float_arrays(fn, ("input", x), ("weight", w), ("bias", b))
+    last = _channels_last(data_format, nd, fn)
+    stride, dilation, groups, crops, full_sizes = _transpose_arguments(
+        fn, nd, x, w, b, stride, padding, output_padding, dilation, groups, last
+    )
+    if last:  # Keras's layouts: (n, *spatial, c_I) and (*kernel, c_O/groups, c_I)
+        x = np.moveaxis(x, -1, -nd - 1)
+        w = np.transpose(w, (nd + 1, nd) + tuple(range(nd)))
+    unbatched = x.ndim == nd + 1
+    if unbatched:
+        x = x[None]
+    n, c_in, spatial = x.shape[0], x.shape[1], x.shape[2:]
+    c_out_per_group, kernel = w.shape[1], w.shape[2:]
+    c_in_per_group = c_in // groups
+    # Rows past the scattered values (output_padding, Keras's longer outputs) stay zero.
+    full = np.zeros((n, c_out_per_group * groups) + tuple(full_sizes), dtype=x.dtype)
+    for i in range(n):
+        for c in range(c_in):
+            group = c // c_in_per_group
+            out_channels = slice(group * c_out_per_group, (group + 1) * c_out_per_group)
+            for position in itertools.product(*(range(m) for m in spatial)):
+                for tap in itertools.product(*(range(k) for k in kernel)):
+                    # Input sample `position` meets kernel tap `tap` at output position*s + tap*d.
+                    target = tuple(q * s + j * d for q, s, j, d in zip(position, stride, tap, dilation))
+                    full[(i, out_channels) + target] += x[(i, c) + position] * w[(c, slice(None)) + tap]
+    y = full[(slice(None), slice(None)) + tuple(slice(before, before + size) for before, size in crops)]
+    if b is not None:
+        y = y + b.reshape((-1,) + (1,) * nd)
+    if last:
+        y = np.moveaxis(y, 1, -1)
+    return y[0] if unbatched else y
+
+
+def conv_transpose1d(x, w, b=None, *, stride=1, padding=0, output_padding=None, dilation=1, groups=1, data_format="NCW"):
+    """Loop version of :func:`reference.conv_transpose1d`: scatter each input sample's scaled kernel.
+
+    ``w_O = (w_I - 1)s - p_b - p_a + d(w_K - 1) + output_padding + 1``, or
+    Keras's length for "NWC" with "valid"/"same" (see :func:`conv_transpose2d`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> conv_transpose1d(np.array([[[1., 2, 3]]]), np.ones((1, 1, 3)), stride=2)
+    array([[[1., 1., 3., 2., 5., 3., 3.]]])
+    """
+    return _conv_transpose("conv_transpose1d", 1, x, w, b, stride, padding, output_padding, dilation, groups, data_format)
+
+
+def conv_transpose2d(x, w, b=None, *, stride=1, padding=0, output_padding=None, dilation=1, groups=1, data_format="NCHW"):
     """Loop version of :func:`reference.conv_transpose2d`: scatter each input pixel's scaled kernel.
 
     For every input pixel ``x[i, c, r, q]`` the kernel ``w[c]`` (all output
     channels of ``c``'s group) times that pixel is added to the output window
     starting at ``(r*s_h, q*s_w)``, taps ``d`` apart; then ``padding`` is cropped.
     ``h_O = (h_I - 1)s - p_b - p_a + d(h_K - 1) + output_padding + 1``.
+
+    With ``data_format="NHWC"`` (Keras's kernel ``(h_K, w_K, c_O/groups, c_I)``)
+    and ``padding="valid"``/``"same"``, the output size is Keras's
+    (:func:`reference.conv_transpose_output_size` with the mode) and the rows
+    cropped before are those a "same" convolution of that size pads before
+    (:func:`reference.same_padding`); "valid" crops none.
 
     Examples
     --------
@@ -426,59 +566,64 @@ def conv_transpose2d(x, w, b=None, *, stride=1, padding=0, output_padding=0, dil
     array([[[[1., 2., 1.],
              [2., 4., 2.],
              [1., 2., 1.]]]])
+    >>> conv_transpose2d(np.ones((1, 2, 2, 1)), np.ones((3, 3, 1, 1)), stride=2, padding="same",
+    ...                  data_format="NHWC")[0, :, :, 0]
+    array([[1., 1., 2., 1.],
+           [1., 1., 2., 1.],
+           [2., 2., 4., 2.],
+           [1., 1., 2., 1.]])
     """
-    fn = "conv_transpose2d"
-    x, w, b = _float_arrays(fn, ("input", x), ("weight", w), ("bias", b))
-    stride, dilation, groups, crop, (h_full, w_full) = _transpose_arguments(
-        fn, x, w, b, stride, padding, output_padding, dilation, groups
-    )
-    unbatched = x.ndim == 3
-    if unbatched:
-        x = x[None]
-    n, c_in, h_in, w_in = x.shape
-    c_out_per_group, (h_k, w_k) = w.shape[1], w.shape[2:]
-    c_in_per_group = c_in // groups
-    (s_h, s_w), (d_h, d_w) = stride, dilation
-    (top, bottom), (left, right) = crop
-    # output_padding only adds rows/columns at the end of the full result; they receive no scattered values.
-    full = np.zeros((n, c_out_per_group * groups, h_full, w_full), dtype=x.dtype)
-    for i in range(n):
-        for c in range(c_in):
-            group = c // c_in_per_group
-            out_channels = slice(group * c_out_per_group, (group + 1) * c_out_per_group)
-            for r in range(h_in):
-                for q in range(w_in):
-                    for kr in range(h_k):
-                        for kq in range(w_k):
-                            full[i, out_channels, r * s_h + kr * d_h, q * s_w + kq * d_w] += x[i, c, r, q] * w[c, :, kr, kq]
-    y = full[:, :, top : h_full - bottom, left : w_full - right]
-    if b is not None:
-        y = y + b[:, None, None]
-    return y[0] if unbatched else y
+    return _conv_transpose("conv_transpose2d", 2, x, w, b, stride, padding, output_padding, dilation, groups, data_format)
 
 
-def _pool(fn, x, kernel_size, stride, padding, ceil_mode, reduce):
+def _pool(fn, nd, x, kernel_size, stride, padding, ceil_mode, data_format, reduce):
     (x,) = _float_arrays(fn, ("input", x))
-    (k_h, k_w), (s_h, s_w), (p_h, p_w), (h_out, w_out) = _pool_arguments(fn, x, kernel_size, stride, padding, ceil_mode)
-    unbatched = x.ndim == 3
+    last = _channels_last(data_format, nd, fn)
+    kernel, stride, pads, counted, out_sizes = _pool_arguments(fn, nd, x, kernel_size, stride, padding, ceil_mode, last)
+    if last:
+        x = np.moveaxis(x, -1, -nd - 1)
+    unbatched = x.ndim == nd + 1
     if unbatched:
         x = x[None]
-    n, c, h, w = x.shape
-    y = np.zeros((n, c, h_out, w_out), dtype=x.dtype)
+    n, c, spatial = x.shape[0], x.shape[1], x.shape[2:]
+    y = np.zeros((n, c) + tuple(out_sizes), dtype=x.dtype)
     for i in range(n):
         for ch in range(c):
-            for r in range(h_out):
-                for q in range(w_out):
-                    # The window in input coordinates, clipped to the padded input as torch does.
-                    r0, q0 = r * s_h - p_h, q * s_w - p_w
-                    r1, q1 = min(r0 + k_h, h + p_h), min(q0 + k_w, w + p_w)
-                    window_size = (r1 - r0) * (q1 - q0)
-                    window = x[i, ch, max(r0, 0) : min(r1, h), max(q0, 0) : min(q1, w)]
-                    y[i, ch, r, q] = reduce(window, window_size)
+            for position in itertools.product(*(range(o) for o in out_sizes)):
+                # The window in input coordinates; an average counts the cells inside the input and the
+                # counted padding (torch: all its padding; TensorFlow: none).
+                starts = [q * s - before for q, s, (before, _) in zip(position, stride, pads)]
+                window = x[(i, ch) + tuple(slice(max(a, 0), min(a + k, m)) for a, k, m in zip(starts, kernel, spatial))]
+                size = 1
+                for a, k, m, p in zip(starts, kernel, spatial, counted):
+                    size *= min(a + k, m + p) - max(a, -p)
+                y[(i, ch) + position] = reduce(window, size)
+    if last:
+        y = np.moveaxis(y, 1, -1)
     return y[0] if unbatched else y
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
+def _maximum(window, size):
+    return np.max(window)
+
+
+def _mean(window, size):
+    return np.sum(window) / size
+
+
+def max_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, data_format="NCW"):
+    """Loop version of :func:`reference.max_pool1d`: the largest value of each window (padding never wins).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> max_pool1d(np.array([1., 2, 3, 4, 5]).reshape(1, 5, 1), 2, 1, padding="same", data_format="NWC")[0, :, 0]
+    array([2., 3., 4., 5., 5.])
+    """
+    return _pool("max_pool1d", 1, x, kernel_size, stride, padding, ceil_mode, data_format, _maximum)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, data_format="NCHW"):
     """Loop version of :func:`reference.max_pool2d`: the largest value of each window (NaN if it holds one).
 
     Examples
@@ -488,11 +633,24 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
     array([[[[ 5.,  7.],
              [13., 15.]]]])
     """
-    return _pool("max_pool2d", x, kernel_size, stride, padding, ceil_mode, lambda window, size: np.max(window))
+    return _pool("max_pool2d", 2, x, kernel_size, stride, padding, ceil_mode, data_format, _maximum)
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
-    """Loop version of :func:`reference.avg_pool2d`: each window's sum over its size, padding included.
+def avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, data_format="NCW"):
+    """Loop version of :func:`reference.avg_pool1d`: each window's sum over its counted size.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> avg_pool1d(np.array([[[1., 2, 3, 4, 5]]]), 2, 2, padding="same")
+    array([[[1.5, 3.5, 5. ]]])
+    """
+    return _pool("avg_pool1d", 1, x, kernel_size, stride, padding, ceil_mode, data_format, _mean)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, *, data_format="NCHW"):
+    """Loop version of :func:`reference.avg_pool2d`: each window's sum over its size, padding included
+    with an int padding (torch), the real cells only with "valid"/"same" (TensorFlow).
 
     Examples
     --------
@@ -500,8 +658,11 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
     >>> avg_pool2d(np.ones((1, 1, 3, 3)), 2, padding=1)
     array([[[[0.25, 0.5 ],
              [0.5 , 1.  ]]]])
+    >>> avg_pool2d(np.ones((1, 3, 3, 1)), 2, padding="same", data_format="NHWC")[0, :, :, 0]
+    array([[1., 1.],
+           [1., 1.]])
     """
-    return _pool("avg_pool2d", x, kernel_size, stride, padding, ceil_mode, lambda window, size: np.sum(window) / size)
+    return _pool("avg_pool2d", 2, x, kernel_size, stride, padding, ceil_mode, data_format, _mean)
 
 
 def _single_image(fn, image, kernel, mode, flip):

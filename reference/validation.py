@@ -70,18 +70,19 @@ def float_dtype(xp, *arrays):
     return result
 
 
-def padding_spec(padding, n, fn, name="padding", modes=_PADDING_MODES):
+def padding_spec(padding, n, fn, name="padding", modes=_PADDING_MODES, forms="an int, a tuple, (before, after) pairs"):
     """Normalise ``padding`` to a mode string or a tuple of ``n`` (before, after) pairs.
 
     Accepted: an int (all sides), a tuple of ``n`` ints (symmetric per axis),
     a tuple of ``n`` (before, after) pairs, for ``n == 1`` a single
-    (before, after) pair, or one of ``modes`` (case-insensitive).
+    (before, after) pair, or one of ``modes`` (case-insensitive). ``forms``
+    names the non-string forms in the message for an unknown mode.
     """
     if isinstance(padding, str):
         mode = padding.lower()
         if mode not in modes:
             allowed = ", ".join(repr(m) for m in modes) if modes else "no string modes"
-            raise ValueError(f"{fn}: {name} must be an int, a tuple, (before, after) pairs or one of {allowed}; got {padding!r}")
+            raise ValueError(f"{fn}: {name} must be {forms} or one of {allowed}; got {padding!r}")
         return mode
     if isinstance(padding, (tuple, list)):
         if n == 1 and len(padding) == 2 and not any(isinstance(p, (tuple, list)) for p in padding):

@@ -239,6 +239,79 @@ def pool_cases(draw, nd, max_n=9):
                 ceil_mode=ceil_mode, dtype=dtype, seed=seed)
 
 
+@st.composite
+def keras_pool_cases(draw, nd, max_n=7):
+    """A valid {max,avg}_pool{nd}d call with TensorFlow's "valid"/"same", in either layout."""
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    stride = None if draw(st.integers(0, 3)) == 0 else tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    sizes = tuple(draw(st.integers(k if padding == "valid" else 1, max_n)) for k in kernel)
+    batch, channels = draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    last = draw(st.booleans())
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    (x,) = rng_arrays(seed, (batch, *sizes, channels) if last else (batch, channels, *sizes), dtype=dtype)
+    squash = lambda t: t if t is None or len(set(t)) > 1 or draw(st.booleans()) else t[0]
+    kwargs = dict(kernel_size=squash(kernel), stride=squash(stride), padding=padding,
+                  data_format=(LAST if last else FIRST)[nd])
+    return dict(x=x, kwargs=kwargs, dtype=dtype, last=last, seed=seed)
+
+
+@st.composite
+def keras_transpose_cases(draw, nd, max_size=5):
+    """A valid channels-last conv_transpose{nd}d call with Keras's "valid"/"same" and output_padding
+    (None, or below the stride; with "same" an even dilated kernel needs at least 1)."""
+    groups = draw(st.integers(1, 2))
+    cin_g, cout_g = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    batch = draw(st.integers(1, 2))
+    kernel = tuple(draw(st.integers(1, 4)) for _ in range(nd))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    if draw(st.booleans()):
+        out_pad = None
+    else:
+        out_pad = tuple(draw(st.integers(1 if padding == "same" and d * (k - 1) % 2 else 0, s - 1))
+                        if s > 1 or not (padding == "same" and d * (k - 1) % 2) else None
+                        for k, s, d in zip(kernel, stride, dilation))
+        if None in out_pad:  # stride 1 with an even kernel: no output_padding fits, Keras's default does
+            out_pad = None
+    sizes = tuple(draw(st.integers(1, max_size)) for _ in range(nd))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    x, w, b = rng_arrays(seed, (batch, *sizes, groups * cin_g), (*kernel, cout_g, groups * cin_g),
+                         (groups * cout_g,), dtype=dtype)
+    if not draw(st.booleans()):
+        b = None
+    kwargs = dict(stride=stride, padding=padding, output_padding=out_pad, dilation=dilation, groups=groups,
+                  data_format=LAST[nd])
+    return dict(x=x, w=w, b=b, kwargs=kwargs, dtype=dtype)
+
+
+def tf_pool(kind, x, kernel_size, stride, padding, nd):
+    """TensorFlow's "valid"/"same" pooling of channels-first x, by torch in float64, or None where the
+    arguments are not positive ints (TensorFlow's rules need them).
+
+    The spec's rule: pad (before, after) as resolve_padding("same") does, -inf for max so padding never
+    wins; an average is the window's sum over its count of real cells (a pooled ones-map gives the count,
+    and torch's divisor K cancels in the ratio)."""
+    kernel = per_axis(kernel_size, nd)
+    stride = kernel if stride is None else per_axis(stride, nd)
+    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in kernel + stride) \
+            or len(kernel) != nd or len(stride) != nd:
+        return None
+    return tf_pool_graph(kind, _t(x), kernel, stride, padding, nd).numpy()
+
+
+def tf_pool_graph(kind, xt, kernel, stride, padding, nd):
+    """tf_pool on a channels-first float64 tensor, as a torch graph (autograd gives its gradient)."""
+    pairs = resolve_padding(padding.lower(), tuple(xt.shape[-nd:]), kernel, stride, 1)
+    if kind == "max":
+        return TORCH_MAX[nd](F.pad(xt, torch_pad_arg(pairs), value=-math.inf), kernel, stride)
+    pooled = [TORCH_AVG[nd](F.pad(t, torch_pad_arg(pairs)), kernel, stride) for t in (xt, torch.ones_like(xt))]
+    return pooled[0] / pooled[1]
+
+
 def assert_same_nonfinite(actual, expected, rtol=1e-10, atol=1e-12):
     """NaN, +inf and -inf at exactly the same places; the finite values close."""
     assert actual.shape == expected.shape, (actual.shape, expected.shape)

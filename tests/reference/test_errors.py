@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import reference
 from ref_oracles import (
-    conv_cases, conv_output_size_formula, per_axis, resolve_padding, rng_arrays, torch_conv,
+    conv_cases, conv_output_size_formula, per_axis, resolve_padding, rng_arrays, tf_pool, torch_conv,
 )
 
 X4 = np.ones((1, 3, 5, 5))
@@ -172,6 +172,33 @@ def test_conv_transpose_errors():
            groups=2)
     raises(ValueError, r"padding|output", reference.conv_transpose2d, np.ones((1, 2, 1, 1)), np.ones((2, 3, 1, 1)),
            padding=1)  # nothing left after cropping
+
+
+def test_keras_option_errors_name_the_argument_the_value_and_the_rule():
+    x, w = np.ones((1, 5, 5, 2)), np.ones((3, 3, 4, 2))
+    raises(ValueError, [r"data_format", r"'bogus'", r"'NCHW'", r"'NHWC'"], reference.max_pool2d, x, 2,
+           data_format="bogus")
+    raises(ValueError, [r"data_format", r"'NHWC'", r"'NCW'", r"'NWC'"], reference.avg_pool1d, x[0], 2,
+           data_format="NHWC")
+    raises(ValueError, [r"padding", r"'full'", r"'valid', 'same'"], reference.avg_pool2d, x, 2, padding="full",
+           data_format="NHWC")
+    raises(ValueError, [r"ceil_mode", r"padding='same'"], reference.max_pool2d, x, 2, padding="same", ceil_mode=True)
+    raises(ValueError, [r"output_padding=2", r"stride=2", r"Keras"], reference.conv_transpose2d, x, w, stride=2,
+           padding="same", output_padding=2, data_format="NHWC")
+    raises(ValueError, [r"output_padding=0", r"even kernel", r"n=5"], reference.conv_transpose2d, x,
+           np.ones((2, 2, 4, 2)), padding="same", output_padding=0, data_format="NHWC")
+    raises(ValueError, [r"padding='same'", r"channels-last"], reference.conv_transpose2d, np.ones((1, 2, 5, 5)),
+           np.ones((2, 4, 3, 3)), padding="same")
+    raises(ValueError, [r"padding", r"'full'", r"'valid', 'same'"], reference.conv_transpose1d, x[:, 0], w[0],
+           padding="full", data_format="NWC")
+    raises(ValueError, [r"channels", r"\b2\b", r"\b3\b", r"\(k, k, c_O/groups, c_I\)"], reference.conv_transpose2d,
+           x, np.ones((3, 3, 4, 3)), data_format="NHWC")
+    raises(ValueError, [r"window", r"padding='valid'"], reference.max_pool1d, np.ones((1, 2, 1)), 3, padding="valid",
+           data_format="NWC")
+    raises(ValueError, [r"ceil_mode"], reference.pool_output_size, 5, 2, padding="same", ceil_mode=True)
+    raises(ValueError, [r"padding", r"'bogus'"], reference.pool_output_size, 5, 2, padding="bogus")
+    raises(ValueError, [r"output_padding", r"even kernel"], reference.conv_transpose_output_size, 4, 2, 2, "same", 0)
+    raises(ValueError, [r"padding", r"'full'"], reference.conv_transpose_output_size, 4, 2, 2, "full")
 
 
 def test_single_image_helper_errors():
@@ -365,18 +392,25 @@ def fuzz_pool2d(draw):
     ints = st.integers(-1, 4)
     kernel = draw(st.one_of(ints, st.tuples(ints, ints), st.sampled_from([None, 2.0, (2, 2, 2)])))
     stride = draw(st.one_of(st.none(), ints, st.tuples(ints, ints), st.sampled_from([1.5])))
-    padding = draw(st.one_of(ints, st.tuples(ints, ints), st.sampled_from(["same", None])))
+    padding = draw(st.one_of(ints, st.tuples(ints, ints), st.sampled_from(["same", "valid", "SAME", "full", None])))
     return x, dict(kernel_size=kernel, stride=stride, padding=padding, ceil_mode=draw(st.booleans()))
 
 
 def torch_pool(kind, x, kw):
-    """torch's answer in float64, or None when torch refuses the call (or it is not numeric)."""
+    """torch's answer in float64, or None when torch refuses the call (or it is not numeric).
+
+    TensorFlow's padding modes, beyond torch, are judged by the spec's rule (ref_oracles.tf_pool):
+    "valid" and "same" without ceil_mode, which is torch's option for an int padding only."""
     import torch
     import torch.nn.functional as F
 
     if not (isinstance(x, np.ndarray) and x.dtype.kind in "biuf" and x.ndim in (3, 4) and 0 not in x.shape):
         return None
     try:
+        if isinstance(kw["padding"], str):
+            if kw["padding"].lower() not in ("valid", "same") or kw["ceil_mode"]:
+                return None
+            return tf_pool(kind, x.astype(np.float64), kw["kernel_size"], kw["stride"], kw["padding"], 2)
         return (F.max_pool2d if kind == "max" else F.avg_pool2d)(torch.from_numpy(x.astype(np.float64)), **kw).numpy()
     except (RuntimeError, TypeError, ValueError):
         return None

@@ -14,7 +14,10 @@ against torch; this file covers the rest of the API:
   agree: both refuse, or both return the same values (each checks its own arguments;
   only the public size formulas are shared);
 - the 1-D pools and the transposed convolutions with junk options, where torch decides
-  what is valid and gives the answer;
+  what is valid and gives the answer (TensorFlow's "valid"/"same" pooling, beyond torch, by
+  the spec's rule);
+- every string a ``data_format`` or ``padding`` may be given: accepted where the spec says,
+  else ``ValueError`` naming the argument, the value and what is accepted (loop twins alike);
 - the backward functions with an upstream gradient of the wrong shape, rank or type;
 - the size arithmetic (``pool_output_size``, ``conv_transpose_output_size``,
   ``same_padding``) against its formula.
@@ -32,12 +35,13 @@ from hypothesis import strategies as st
 
 import reference
 import reference.naive as naive
-from ref_oracles import conv_transpose_cases, pool_cases, resolve_padding
+from ref_oracles import conv_transpose_cases, pool_cases, resolve_padding, tf_pool
 
 #: The array functions of the API (issue 2) and their loop twins, if any.
 FUNCTIONS = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
              "correlate2d", "convolve2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "relu",
-             "relu_backward", "conv2d_backward", "max_pool2d_backward", "avg_pool2d_backward"]
+             "relu_backward", "conv2d_backward", "max_pool1d_backward", "max_pool2d_backward", "avg_pool1d_backward",
+             "avg_pool2d_backward"]
 TWINS = {name: getattr(naive, name) for name in naive.__all__}
 #: Functions built on a transposed convolution, where a NaN of the weight once reached the
 #: whole output (torch keeps it to the entries that weight touches).
@@ -48,7 +52,8 @@ DTYPES = ["float64", "float32", "float16", "int64", "int8", "uint8", "bool", "co
 NON_ARRAYS = [None, "abc", b"x", 3.5, 0, -1, True, [1, 2], [[1.0], [1.0, 2.0]], {"a": 1}, {1, 2}, object(), 1j,
               float("nan"), np.float64(2.0), range(3)]
 OPTION_VALUES = [None, True, 1.5, float("nan"), float("inf"), "same", "valid", "full", "bogus", "", "NCHW", "NHWC",
-                 "NCW", "NWC", "NCDHW", "NDHWC", (), (1, 2, 3), ((1, 1), (1, 1)), ((1, 2),), [1, 1], (0, 1),
+                 "NCW", "NWC", "NCDHW", "NDHWC", "channels_last", "SAME", (), (1, 2, 3), ((1, 1), (1, 1)), ((1, 2),),
+                 [1, 1], (0, 1),
                  (2, -1), np.int64(2), np.float64(1.0)]  # (huge values: test_an_enormous_output_fails_fast)
 
 
@@ -243,6 +248,8 @@ def pool1d_calls(draw):
                   ceil_mode=case["ceil_mode"])
     if draw(st.booleans()):
         kwargs[draw(st.sampled_from(["kernel_size", "stride", "padding"]))] = draw(options())
+    elif draw(st.booleans()):  # TensorFlow's modes, often with torch's ceil_mode (refused)
+        kwargs["padding"] = draw(st.sampled_from(["valid", "same", "Same", "full"]))
     x = case["x"]
     if draw(st.integers(0, 4)) == 0:
         x = draw(junk())
@@ -265,7 +272,16 @@ def test_pool1d_options_follow_torch(kind, call_):
         if outcome == "ok":
             assert_answer(fn.__name__, value, [x])
         return
-    exact = _torch_answer(F.max_pool1d if kind == "max" else F.avg_pool1d, x, **kwargs)
+    padding = kwargs["padding"]
+    if isinstance(padding, str):  # beyond torch: TensorFlow's rule, without torch's ceil_mode
+        exact = None
+        if padding.lower() in ("valid", "same") and not kwargs["ceil_mode"]:
+            try:
+                exact = tf_pool(kind, x.astype(np.float64), kwargs["kernel_size"], kwargs["stride"], padding, 1)
+            except RuntimeError:  # torch: the window is larger than the input
+                exact = None
+    else:
+        exact = _torch_answer(F.max_pool1d if kind == "max" else F.avg_pool1d, x, **kwargs)
     if exact is None:
         assert outcome == "refused", "accepted %s, which torch refuses" % _show((x,), kwargs)
     else:
@@ -297,6 +313,8 @@ def test_transposed_convolution_options_follow_torch(nd, data):
     padding = kwargs.get("padding", 0)
     if padding == "valid":
         kwargs, padding = dict(kwargs, padding=0), 0  # the spec's name for no padding
+    if "output_padding" in kwargs and kwargs["output_padding"] is None:
+        kwargs["output_padding"] = 0  # the spec's default, channels-first: torch's 0
     sequence = lambda v: isinstance(v, (tuple, list))  # noqa: E731 - a list reads as a tuple
     flat = sequence(padding) and not any(sequence(q) for q in padding)
     if any(_either(v) for v in kwargs.values()) or isinstance(padding, str) or \
@@ -327,15 +345,93 @@ def test_transposed_convolution_options_follow_torch(nd, data):
         np.testing.assert_allclose(value, exact, rtol=scale, atol=scale)
 
 
+# -- the strings of data_format and padding ---------------------------------------------------------
+STRINGS = ["valid", "same", "full", "VALID", "Same", "bogus", "", "same ", "NCW", "NWC", "NCHW", "NHWC", "nhwc", "ncw",
+           "NDHWC", "channels_last", "Channels_First", "channels-last"]
+#: The functions that take both (spatial rank) and their layouts (channels-first, channels-last).
+STRING_TAKERS = {"max_pool1d": 1, "avg_pool1d": 1, "max_pool2d": 2, "avg_pool2d": 2, "max_pool1d_backward": 1,
+                 "avg_pool1d_backward": 1, "max_pool2d_backward": 2, "avg_pool2d_backward": 2,
+                 "conv_transpose1d": 1, "conv_transpose2d": 2}
+LAYOUTS = {1: ("NCW", "NWC"), 2: ("NCHW", "NHWC")}
+
+
+def _layout_of(value, nd):
+    """The spec: the explicit layouts in any case, Keras's names in any case; None where unknown."""
+    first, last = LAYOUTS[nd]
+    if value.upper() == first or value.lower() == "channels_first":
+        return "first"
+    if value.upper() == last or value.lower() == "channels_last":
+        return "last"
+    return None
+
+
+def _padding_modes(name, last):
+    """The spec: pools take TensorFlow's modes; a transposed convolution "valid", and Keras's "same"
+    channels-last only."""
+    return ("valid", "same") if "pool" in name or last else ("valid",)
+
+
+def _string_call(name, nd, last, rng):
+    shape = (2,) + (5,) * nd + (3,) if last else (2, 3) + (5,) * nd
+    x = rng.standard_normal(shape)
+    if name.startswith("conv_transpose"):
+        w = rng.standard_normal((2,) * nd + (4, 3) if last else (3, 4) + (2,) * nd)
+        return [x, w], {"stride": 2}
+    return [x, 2], {}
+
+
+@pytest.mark.parametrize("argument", ["data_format", "padding"])
+@pytest.mark.parametrize("name", sorted(STRING_TAKERS))
+def test_layout_and_padding_strings_are_taken_or_refused_by_name(name, argument, rng):
+    """Each string either works as the spec says or raises ValueError naming the argument, the value and
+    what is accepted; the loop twin agrees (same values, or the same message)."""
+    nd = STRING_TAKERS[name]
+    fn, twin = getattr(reference, name), TWINS.get(name)
+    for value, last in [(v, last) for v in STRINGS for last in (False, True)]:
+        if argument == "data_format":
+            layout = _layout_of(value, nd)
+            if layout is not None and (layout == "last") != last:
+                continue  # the array is laid out the other way
+            kwargs, accepted = {"data_format": value}, layout is not None
+            rule = [repr(m) for m in LAYOUTS[nd]]
+        else:
+            kwargs = {"data_format": LAYOUTS[nd][last], "padding": value}
+            accepted = value.lower() in _padding_modes(name, last)
+            rule = [repr(m) for m in _padding_modes(name, last)]
+        args, options_ = _string_call(name, nd, last, rng)
+        kwargs.update(options_)
+        if name.endswith("_backward"):
+            forward = getattr(reference, name[: -len("_backward")])
+            dout = forward(*args, **kwargs) if accepted else np.ones(3)
+            args = [np.ones_like(dout)] + args
+        outcome, message = call(fn, args, kwargs)
+        what = "%s(%s)" % (name, _show(args, kwargs))
+        if accepted:
+            assert outcome == "ok", "%s refused: %s" % (what, message)
+        else:
+            assert outcome == "refused", "%s accepted %s=%r" % (what, argument, value)
+            for part in [argument, repr(value)] + rule:
+                assert part in message, "%s: %r does not name %s" % (what, message, part)
+        if twin is not None:
+            twin_outcome, twin_value = call(twin, args, kwargs)
+            assert twin_outcome == outcome, (what, message, twin_value)
+            if outcome == "refused":
+                assert twin_value == message
+            else:
+                np.testing.assert_allclose(twin_value, message, rtol=1e-12, atol=1e-12)
+
+
 # -- backward with a wrong upstream gradient ----------------------------------------------------
 @st.composite
 def backward_calls(draw):
     """A valid forward call, then its backward with a gradient that is right or spoiled."""
-    name = draw(st.sampled_from(["conv2d_backward", "max_pool2d_backward", "avg_pool2d_backward",
-                                 "relu_backward"]))
+    name = draw(st.sampled_from(["conv2d_backward", "max_pool1d_backward", "max_pool2d_backward",
+                                 "avg_pool1d_backward", "avg_pool2d_backward", "relu_backward"]))
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
     x = rng.standard_normal((draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(3, 6)),
                              draw(st.integers(3, 6))))
+    if "1d" in name:
+        x = x[:, :, 0]
     if name == "conv2d_backward":
         w = rng.standard_normal((draw(st.integers(1, 3)), x.shape[1], 2, 2))
         kwargs = dict(stride=draw(st.integers(1, 2)), padding=draw(st.integers(0, 1)), dilation=1, groups=1)
@@ -344,10 +440,12 @@ def backward_calls(draw):
     elif name == "relu_backward":
         kwargs, out_shape, args = {}, x.shape, [x]
     else:
-        kwargs = dict(kernel_size=2, stride=draw(st.sampled_from([None, 1, 2])))
-        out_shape = getattr(reference, name.replace("_backward", ""))(x, **kwargs).shape
+        kwargs = dict(stride=draw(st.sampled_from([None, 1, 2])), padding=draw(st.sampled_from([0, 1, "same", "valid"])))
+        if draw(st.booleans()):  # Keras's layout
+            x = np.ascontiguousarray(np.moveaxis(x, 1, -1))
+            kwargs["data_format"] = "NWC" if "1d" in name else "NHWC"
+        out_shape = getattr(reference, name.replace("_backward", ""))(x, 2, **kwargs).shape
         args = [x, 2]
-        kwargs = {"stride": kwargs["stride"]}
     spoil = draw(st.sampled_from(["none", "none", "shape", "rank", "dtype", "non_array"]))
     dout = rng.standard_normal(out_shape)
     if spoil == "shape":

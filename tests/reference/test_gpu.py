@@ -11,7 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reference
-from ref_oracles import assert_matches, conv_cases, conv_transpose_cases, pool_cases, rng_arrays, torch_conv
+from ref_oracles import (
+    assert_matches, conv_cases, conv_transpose_cases, keras_pool_cases, keras_transpose_cases, pool_cases, rng_arrays,
+    torch_conv,
+)
 
 
 def _cuda_reason():
@@ -105,6 +108,28 @@ def test_backward_on_gpu_matches_autograd():
     np.testing.assert_array_equal(back(got), xp_.grad.numpy())
     got = reference.relu_backward(*on_gpu(x, x))
     np.testing.assert_array_equal(back(got), np.where(x > 0, x, 0.0))
+
+
+@pytest.mark.parametrize("nd", [1, 2])
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_keras_options_on_gpu_match_the_cpu(nd, data):
+    """Channels-last "valid"/"same" pools (and backward) and Keras's transposed convolution: the CuPy
+    path gives the NumPy path's answer (test_keras_layers.py holds that one against Keras)."""
+    case = data.draw(keras_pool_cases(nd))
+    x, kw = case["x"], case["kwargs"]
+    for kind in ("max", "avg"):
+        y = getattr(reference, f"{kind}_pool{nd}d")(x, **kw)
+        np.testing.assert_allclose(back(getattr(reference, f"{kind}_pool{nd}d")(*on_gpu(x), **kw)), y, rtol=1e-6)
+        (dout,) = rng_arrays(case["seed"] + 1, y.shape, dtype=y.dtype)
+        dx = getattr(reference, f"{kind}_pool{nd}d_backward")(dout, x, **kw)
+        got = getattr(reference, f"{kind}_pool{nd}d_backward")(*on_gpu(dout, x), **kw)
+        np.testing.assert_allclose(back(got), dx, rtol=1e-5, atol=1e-6)
+    case = data.draw(keras_transpose_cases(nd))
+    x, w, b, kw = case["x"], case["w"], case["b"], case["kwargs"]
+    y = getattr(reference, f"conv_transpose{nd}d")(x, w, b, **kw)
+    got = getattr(reference, f"conv_transpose{nd}d")(*on_gpu(x, w, b), **kw)
+    np.testing.assert_allclose(back(got), y, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("name", ["correlate2d", "convolve2d"])

@@ -4,6 +4,8 @@
   bodies too (an import moved into a function hides a loop, it does not break it).
 - An import inside a function is of an optional dependency only (CuPy, scikit-learn),
   never of the package itself or of NumPy.
+- The package imports none of its oracles (torch, TensorFlow, Keras): they are
+  test dependencies, and ``import reference`` must not load them.
 - ``reference.naive``, the second oracle, takes nothing from the vectorised path but
   the public size formulas of ``reference.arithmetic``: it validates its own arguments,
   so one padding bug cannot reach both oracles.
@@ -11,6 +13,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,3 +136,18 @@ def test_naive_names_no_private_object_of_another_module():
                if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
                and isinstance(node.value, ast.Name) and node.value.id not in ("np", "self")}
     assert not reached - own, sorted(reached - own)
+
+
+ORACLES = ("torch", "tensorflow", "keras")
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_imports_an_oracle(module):
+    taken = [(target, line) for target, _, line, _ in imports(module) if target.split(".")[0] in ORACLES]
+    assert not taken, f"{module} imports a test oracle: {taken}"
+
+
+def test_importing_reference_loads_no_oracle():
+    code = "import sys, reference; print(sorted(m for m in %r if m in sys.modules))" % (ORACLES,)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT.parent, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

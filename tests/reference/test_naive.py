@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 import reference
 from reference import naive
-from ref_oracles import conv_cases, conv_transpose_cases, pool_cases, rng_arrays, torch_conv
+from ref_oracles import (
+    conv_cases, conv_transpose_cases, keras_pool_cases, keras_transpose_cases, pool_cases, rng_arrays, torch_conv,
+)
 
 EXPLICIT = ("int", "tuple", "pairs")
 
@@ -48,23 +50,35 @@ def test_naive_conv3d_matches_vectorised(case):
                                rtol=1e-10, atol=1e-10, err_msg=f"{x.shape} {w.shape} {kw}")
 
 
+@pytest.mark.parametrize("nd", [1, 2])
+@pytest.mark.parametrize("rules", ["torch", "keras"])
 @settings(max_examples=30, deadline=None)
-@given(conv_transpose_cases(2))
-def test_naive_conv_transpose2d_matches_vectorised(case):
+@given(data=st.data())
+def test_naive_conv_transpose_matches_vectorised(nd, rules, data):
+    """torch's crops channels-first, and Keras's "valid"/"same"/output_padding channels-last."""
+    case = data.draw(conv_transpose_cases(nd) if rules == "torch" else keras_transpose_cases(nd))
     x, w, b = as_float64(case)
     kw = case["kwargs"]
-    np.testing.assert_allclose(naive.conv_transpose2d(x, w, b, **kw), reference.conv_transpose2d(x, w, b, **kw),
+    name = f"conv_transpose{nd}d"
+    np.testing.assert_allclose(getattr(naive, name)(x, w, b, **kw), getattr(reference, name)(x, w, b, **kw),
                                rtol=1e-10, atol=1e-10, err_msg=f"{x.shape} {w.shape} {kw}")
 
 
+@pytest.mark.parametrize("nd", [1, 2])
 @pytest.mark.parametrize("kind", ["max", "avg"])
 @settings(max_examples=30, deadline=None)
-@given(case=pool_cases(2, max_n=7))
-def test_naive_pool2d_matches_vectorised(kind, case):
+@given(data=st.data())
+def test_naive_pool_matches_vectorised(nd, kind, data):
+    """torch's rules channels-first, and TensorFlow's "valid"/"same" in either layout."""
+    if data.draw(st.booleans()):
+        case = data.draw(pool_cases(nd, max_n=7))
+        kw = dict(kernel_size=case["kernel_size"], stride=case["stride"], padding=case["padding"],
+                  ceil_mode=case["ceil_mode"])
+    else:
+        case = data.draw(keras_pool_cases(nd))
+        kw = case["kwargs"]
     x = case["x"].astype(np.float64)
-    kw = dict(kernel_size=case["kernel_size"], stride=case["stride"], padding=case["padding"],
-              ceil_mode=case["ceil_mode"])
-    name = f"{kind}_pool2d"
+    name = f"{kind}_pool{nd}d"
     np.testing.assert_allclose(getattr(naive, name)(x, **kw), getattr(reference, name)(x, **kw),
                                rtol=1e-12, atol=1e-12, err_msg=f"{name} {x.shape} {kw}")
 
@@ -146,6 +160,24 @@ BAD_CALLS = [
     ("avg_pool2d", (np.ones((1, 1, 2, 5)), 5), {"stride": 2, "ceil_mode": True}),
     ("avg_pool2d", (np.ones((5, 5)), 2), {}),
     ("avg_pool2d", ([["a"]], 2), {}),
+    ("max_pool2d", (X, 2), {"data_format": "NWC"}),
+    ("max_pool1d", (np.ones((1, 5, 1)), 2), {"data_format": "NHWC"}),
+    ("avg_pool2d", (X, 2), {"padding": "full"}),
+    ("avg_pool1d", (np.ones((1, 1, 5)), 2), {"padding": "same", "ceil_mode": True}),
+    ("max_pool1d", (np.ones((1, 5, 1)), 6), {"padding": "valid", "data_format": "NWC"}),
+    ("max_pool2d", (np.ones((1, 5, 0, 1)), 2), {"padding": "same", "data_format": "NHWC"}),
+    ("avg_pool2d", (np.ones((5, 5, 1, 1, 1)), 2), {"data_format": "NHWC"}),
+    ("conv_transpose2d", (X, W), {"data_format": "bogus"}),
+    ("conv_transpose1d", (np.ones((1, 5, 2)), np.ones((3, 1, 3))), {"data_format": "NWC"}),
+    ("conv_transpose2d", (np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 1))), {"data_format": "NHWC", "padding": "full"}),
+    ("conv_transpose2d", (np.ones((1, 5, 5, 1)), np.ones((2, 2, 1, 1))),
+     {"data_format": "NHWC", "padding": "same", "output_padding": 0}),
+    ("conv_transpose2d", (np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 1))),
+     {"data_format": "NHWC", "padding": "valid", "stride": 2, "output_padding": (1, 2)}),
+    ("conv_transpose1d", (np.ones((1, 5, 1)), np.ones((3, 1, 1))), {"data_format": "NWC", "output_padding": -1}),
+    ("conv_transpose1d", (np.ones((1, 5, 1)), np.ones((3, 1, 1, 1))), {"data_format": "NWC"}),
+    ("conv_transpose2d", (np.ones((1, 5, 5, 2)), np.ones((3, 3, 1, 3))), {"data_format": "NHWC", "groups": 2}),
+    ("conv_transpose2d", (np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 1)), np.ones(2)), {"data_format": "NHWC"}),
     ("correlate2d", (np.ones((3, 3)), np.ones((2, 2))), {"mode": "bogus"}),
     ("relu", ({1: 2},), {}),
 ]

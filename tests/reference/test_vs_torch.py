@@ -4,7 +4,9 @@ Forward: conv1d/2d/3d in both layouts (channels-last compared after moving axes 
 layout and weights (k..., in/groups, out) -> (out, in/groups, k...)), every padding form
 (asymmetric pairs, "same", "full" applied with F.pad), strides, dilations, groups, unbatched
 input, float32 and float64; conv_transpose1d/2d; pools; relu.
-Backward: conv2d_backward, max/avg_pool2d_backward and relu_backward against autograd.
+Backward: conv2d_backward, max/avg_pool2d_backward and relu_backward against autograd; the pools
+with TensorFlow's "valid"/"same" (either layout) and their backward against the spec's rule built
+from torch ops (test_keras_layers.py holds them against Keras itself).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 import reference
 from ref_oracles import (
     TORCH_AVG, TORCH_CONV_T, TORCH_MAX, assert_matches, assert_same_nonfinite, conv_cases, conv_transpose_cases,
-    pool_cases, resolve_padding, rng_arrays, torch_conv, torch_pad_arg,
+    keras_pool_cases, per_axis, pool_cases, resolve_padding, rng_arrays, tf_pool_graph, torch_conv, torch_pad_arg,
 )
 
 CONV = {1: "conv1d", 2: "conv2d", 3: "conv3d"}
@@ -152,6 +154,11 @@ def check_conv_transpose(nd, case):
                            torch.from_numpy(np.abs(w.astype(np.float64))),
                            None if b is None else tb.abs(), **kw).numpy()
     assert_matches(ours, exact, mag, dtype, f"conv_transpose{nd}d({x.shape}, {w.shape}, {kw})")
+    # The same call in Keras's layouts: input (n, *spatial, c_I), kernel (*k, c_O/groups, c_I).
+    x_last = np.ascontiguousarray(np.moveaxis(x, 1, -1))
+    w_last = np.ascontiguousarray(np.transpose(w, tuple(range(2, nd + 2)) + (1, 0)))
+    ours = getattr(reference, f"conv_transpose{nd}d")(x_last, w_last, b, **kw, data_format=("NWC", "NHWC")[nd - 1])
+    assert_matches(np.moveaxis(ours, -1, 1), exact, mag, dtype, f"conv_transpose{nd}d channels-last {kw}")
 
 
 def check_pool(kind, nd, case):
@@ -243,6 +250,31 @@ def test_conv2d_backward_float32_keeps_dtype(case):
     dx, dw, db = reference.conv2d_backward(np.ones_like(out), x, w, **kw)
     assert (dx.dtype, dw.dtype, db.dtype) == (np.float32,) * 3
     assert dx.shape == x.shape and dw.shape == w.shape and db.shape == (w.shape[0],)
+
+
+@pytest.mark.parametrize("nd", [1, 2])
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_tensorflow_padding_pools_and_backward_match_autograd(kind, nd, data):
+    """"valid"/"same" in either layout against the spec's rule built from torch ops (explicit padding,
+    -inf for max, an average over the real cells), forward and autograd's gradient."""
+    case = data.draw(keras_pool_cases(nd))
+    x, kw = case["x"].astype(np.float64), case["kwargs"]
+    x_cf = np.moveaxis(x, -1, 1) if case["last"] else x
+    kernel = per_axis(kw["kernel_size"], nd)
+    stride = kernel if kw["stride"] is None else per_axis(kw["stride"], nd)
+    xt = torch.from_numpy(np.ascontiguousarray(x_cf)).requires_grad_()
+    out = tf_pool_graph(kind, xt, kernel, stride, kw["padding"], nd)
+    dout = data.draw(st.integers(0, 2**32 - 1).map(lambda seed: rng_arrays(seed, tuple(out.shape))[0]))
+    out.backward(torch.from_numpy(dout))
+    expected, expected_dx, dout = out.detach().numpy(), xt.grad.numpy(), dout
+    if case["last"]:
+        expected, expected_dx, dout = (np.moveaxis(a, 1, -1) for a in (expected, expected_dx, dout))
+    y = getattr(reference, f"{kind}_pool{nd}d")(x, **kw)
+    dx = getattr(reference, f"{kind}_pool{nd}d_backward")(dout, x, **kw)
+    np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12, err_msg=f"{kind} {kw}")
+    np.testing.assert_allclose(dx, expected_dx, rtol=1e-12, atol=1e-12, err_msg=f"{kind} backward {kw}")
 
 
 @pytest.mark.parametrize("kind", ["max", "avg"])
