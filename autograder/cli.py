@@ -1,7 +1,8 @@
 """The `convgrade` command line: release, collect, autograde, feedback and more.
 
-Each command calls one function of the package; this module only parses arguments,
-prints results, and turns every error a teacher can cause into one line
+This module parses the arguments and runs the command's module in
+:mod:`autograder.commands` (each calls one function of the package and prints what it
+did), and turns every error a teacher can cause into one line
 ``convgrade: error: ...`` with a non-zero exit status, never a traceback.
 """
 from __future__ import annotations
@@ -10,12 +11,13 @@ import argparse
 import importlib
 import logging
 import sys
-from pathlib import Path
 
 from autograder import __version__
 from autograder.errors import ConvgradeError
 
 DESCRIPTION = "Grade nbgrader assignments on convolution in isolated kernels, against a trusted reference."
+#: The commands, each a module of autograder.commands with ``run(args)``.
+COMMANDS = ("release", "collect", "autograde", "feedback", "key", "export", "report", "demo", "lab")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -141,7 +143,10 @@ def main(argv=None):
         nbgrader_log.setLevel(logging.ERROR)
         nbgrader_log.propagate = False
     try:
-        return COMMANDS[args.command](args) or 0
+        # a command's module is loaded when it runs: it loads nbgrader, SQLAlchemy or JupyterLab,
+        # which `convgrade --help` and a usage error do without
+        command = importlib.import_module("autograder.commands." + args.command)
+        return command.run(args) or 0
     except ConvgradeError as exc:
         return _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
@@ -150,12 +155,15 @@ def main(argv=None):
         where = " (%s)" % exc.filename if getattr(exc, "filename", None) else ""
         return _fail("%s%s" % (exc.strerror or exc, where), 1)
     except Exception as exc:
+        # here, not at the top: SQLAlchemy and the store take half a second to load, which
+        # `convgrade --help` and a usage error do without
         from sqlalchemy.exc import SQLAlchemyError
 
-        if isinstance(exc, SQLAlchemyError):
-            from autograder.store import database_error
+        from autograder.commands import course_of, db_url_of
+        from autograder.pipeline.record import database_error
 
-            return _fail(str(database_error(exc, _db_url(args) or _course(args).db_url)), 2)
+        if isinstance(exc, SQLAlchemyError):
+            return _fail(str(database_error(exc, db_url_of(args) or course_of(args).db_url)), 2)
         raise
     finally:
         nbgrader_log.setLevel(saved[0])
@@ -165,186 +173,6 @@ def main(argv=None):
 def _fail(message, code):
     print("convgrade: error: %s" % " ".join(str(message).split()), file=sys.stderr)
     return code
-
-
-def _db_url(args):
-    return getattr(args, "autograde_db", None) or args.db
-
-
-def _course(args):
-    from autograder.course import Course, default_root
-
-    return Course(Path(args.course) if args.course else default_root(), db_url=_db_url(args))
-
-
-# -- commands -------------------------------------------------------------------------------
-def cmd_release(args):
-    from autograder.release import release_assignment
-
-    course = _course(args)
-    released = release_assignment(course, args.assignment, force=args.force)
-    for name, path in sorted(released.items()):
-        print("released %s" % path.relative_to(course.root))
-
-
-def cmd_collect(args):
-    from autograder.collect import collect
-    from autograder.unpack import MB, Caps
-
-    caps = Caps(file_bytes=args.max_notebook_mb * MB, total_bytes=args.max_total_mb * MB)
-    report = collect(_course(args), args.assignment, args.source, file_under=args.file_under, caps=caps)
-    for line in report.lines():
-        print(line)
-    print("%d submission(s) placed, %d file(s) not placed" % (len(report.placed), len(report.unplaced)))
-    return 1 if report.unplaced and not report.placed else 0
-
-
-def cmd_autograde(args):
-    from autograder.execute import Limits
-    from autograder.parallel import autograde, default_workers
-    from autograder.sandbox import active_protections
-    from autograder.errors import SetupError
-
-    course = _course(args)
-    limits = Limits(**{k: v for k, v in (("cell_timeout", args.timeout),
-                                         ("notebook_timeout", args.notebook_timeout)) if v is not None})
-    protections = active_protections()
-    if not args.unsandboxed and "bubblewrap" not in protections:
-        raise SetupError("bubblewrap is not usable here, so student code would run without the sandbox; install "
-                         "Debian's bubblewrap (make install) or pass --unsandboxed to accept weaker isolation")
-    workers = args.workers or default_workers()
-    summary = autograde(course, args.assignment, args.student, workers=workers, limits=limits,
-                        dask_address=args.dask, force=args.force, progress=not args.no_progress,
-                        require_sandbox=not args.unsandboxed, lock_wait=args.wait)
-    where = "on Dask at %s" % args.dask if args.dask else "with %d worker%s" % (workers, "s" * (workers != 1))
-    counts = summary.counts
-    if summary.graded:
-        print("graded %d submission(s) of %s in %.1f s (%.1f per minute) %s: %s"
-              % (len(summary.graded), args.assignment, summary.seconds, summary.per_minute, where,
-                 ", ".join("%s %d" % (s, counts[s]) for s in sorted(counts))))
-    for student, status, score, max_score, detail in summary.graded:
-        if status != "graded":
-            print("  %s: %s, %g of %g (%s)" % (student, status, score, max_score, detail))
-    if summary.skipped:
-        print("skipped %d submission(s) already graded with unchanged files (--force grades them again)"
-              % len(summary.skipped))
-    if not summary.graded and not summary.skipped:
-        print("nothing to grade: no submitted/*/%s" % args.assignment)
-    if summary.protections:
-        print("isolation: %s" % ", ".join(summary.protections))
-
-
-def cmd_feedback(args):
-    from autograder.feedback import generate_feedback
-
-    course = _course(args)
-    written = generate_feedback(course, args.assignment, args.student)
-    for path in written:
-        print("wrote %s" % path.relative_to(course.root))
-
-
-def cmd_key(args):
-    course = _course(args)
-    course.require_assignment(args.assignment)
-    if not args.any_id:
-        _require_in_gradebook(course, args.student)
-    try:
-        module = importlib.import_module("autograder.checks.%s" % args.assignment)
-    except ModuleNotFoundError as exc:
-        if exc.name != "autograder.checks.%s" % args.assignment:
-            raise
-        module = None
-    answer_key = getattr(module, "answer_key", None)
-    if answer_key is None:
-        print("%s has no per-student variant: its hidden inputs are drawn fresh at grading time, "
-              "so there is no answer key to print" % args.assignment)
-        return 0
-    import numpy as np
-    from convgrade_kernel import variant
-
-    with np.printoptions(linewidth=100, precision=4, suppress=True):
-        try:
-            numbers = variant(args.assignment, args.student)
-        except ValueError:
-            numbers = None
-        if numbers:
-            print("variant of %s for %s:" % (args.assignment, args.student))
-            _print_mapping(numbers)
-        print("answer key of %s for %s:" % (args.assignment, args.student))
-        _print_mapping(answer_key(args.assignment, args.student))
-
-
-def _print_mapping(mapping):
-    import numpy as np
-
-    if not isinstance(mapping, dict):
-        print("  %s" % (mapping,))
-        return
-    for name, value in mapping.items():
-        text = np.array2string(value) if isinstance(value, np.ndarray) else repr(value)
-        if "\n" in text:
-            print("  %s =\n    %s" % (name, text.replace("\n", "\n    ")))
-        else:
-            print("  %s = %s" % (name, text))
-
-
-def _require_in_gradebook(course, student):
-    from autograder.errors import UnknownStudent
-
-    path = course.sqlite_path
-    if path is not None and not path.exists():
-        return  # no gradebook yet: nothing to check against
-    from nbgrader.api import Gradebook
-
-    from autograder.store import ensure_schema
-
-    ensure_schema(course.db_url)
-    with Gradebook(course.db_url) as gradebook:
-        known = sorted(s.id for s in gradebook.students)
-    if known and student not in known:
-        shown = ", ".join(known[:5]) + (", ..." if len(known) > 5 else "")
-        raise UnknownStudent("student %r is not in the gradebook (students: %s); pass --any-id to use it anyway"
-                             % (student, shown))
-
-
-def _optional(module_name, what):
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        raise ConvgradeError("`convgrade %s` is not available yet (no %s module)" % (what, module_name)) from None
-
-
-def cmd_export(args):
-    export = _optional("autograder.export", "export")
-    course = _course(args)
-    path = export.export_grades(course, args.format, args.output)
-    print("wrote %s" % path)
-
-
-def cmd_report(args):
-    report = _optional("autograder.report", "report")
-    path = report.build_report(_course(args), args.output)
-    print("wrote %s" % path)
-
-
-def cmd_demo(args):
-    demo = _optional("autograder.demo", "demo")
-    summary = demo.run_demo(workdir=args.dir, students=args.students, workers=args.workers)
-    text = summary.render() if hasattr(summary, "render") else None
-    if text:
-        print(text)
-    return 1 if getattr(summary, "mismatches", None) else 0
-
-
-def cmd_lab(args):
-    lab = _optional("autograder.lab", "lab")
-    return lab.run_lab(_course(args).root, student=args.student, port=args.port, db_url=_db_url(args))
-
-
-COMMANDS = {"release": cmd_release, "collect": cmd_collect, "autograde": cmd_autograde, "feedback": cmd_feedback,
-            "key": cmd_key, "export": cmd_export, "report": cmd_report, "demo": cmd_demo, "lab": cmd_lab}
 
 
 if __name__ == "__main__":

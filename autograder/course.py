@@ -19,6 +19,7 @@ workers and Dask.
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import re
@@ -51,6 +52,7 @@ class Course:
             raise CourseError("course directory %s does not exist (pass --course DIR)" % root)
         self.root = root.resolve()
         if db_url:
+            # SQLAlchemy only for a --db URL to check: a Course is made by every command and worker
             from sqlalchemy.engine import make_url
             from sqlalchemy.exc import ArgumentError
 
@@ -99,6 +101,8 @@ class Course:
         ``overrides`` are ``"Section.trait": value`` pairs applied last (e.g.
         ``{"BaseConverter.force": True}``).
         """
+        # traitlets and nbgrader load when a configuration is read, not with every Course:
+        # a Course is pickled to each grading worker and made by every command
         from traitlets.config import Config
         from traitlets.config.loader import PyFileConfigLoader
 
@@ -120,7 +124,7 @@ class Course:
 
     def coursedir(self, **overrides):
         """nbgrader's ``CourseDirectory`` for this course (see :meth:`nbgrader_config`)."""
-        from nbgrader.coursedir import CourseDirectory
+        from nbgrader.coursedir import CourseDirectory  # see nbgrader_config: not with every Course
 
         return CourseDirectory(config=self.nbgrader_config(**overrides))
 
@@ -215,8 +219,6 @@ class Course:
 def _postgresql_driver(url):
     """A ``postgresql://`` URL with the driver that is installed: SQLAlchemy 2.1 picks
     psycopg (3) for a bare ``postgresql://``, the project installs psycopg2."""
-    import importlib.util
-
     for module, drivername in (("psycopg", "postgresql+psycopg"), ("psycopg2", "postgresql+psycopg2")):
         if importlib.util.find_spec(module) is not None:
             return url.set(drivername=drivername).render_as_string(hide_password=False)
@@ -260,7 +262,7 @@ def nbgrader_errors():
 def run_converter(converter, what):
     """``converter.start()`` for an nbgrader converter; its failure becomes one
     :class:`ConvgradeError` ``nbgrader could not <what>: <the most telling line>``."""
-    from nbgrader.converters.base import NbGraderException
+    from nbgrader.converters.base import NbGraderException  # see Course.nbgrader_config: here, not at the top
 
     with nbgrader_errors() as logged:
         try:

@@ -1,14 +1,14 @@
 """Grading throughput: stock `nbgrader autograde` against `convgrade autograde`, one ps2 batch.
 
 One run builds a batch of ps2 submissions from the course's real ``release/ps2/ps2.ipynb``
-(the simulated class of :mod:`autograder.simulate`, its honest, partly done and misconceived
+(the simulated class of :mod:`autograder.demo.simulate`, its honest, partly done and misconceived
 students only: a correct loop solution, a vectorised one, one that prints warnings to stderr,
 two partly done, one per misconception; every notebook ends in seconds), repeated until the
 batch has ``--submissions`` notebooks, then grades it twice, each in its own throw-away course
 made from ``source/ps2``:
 
 (a) stock ``nbgrader autograde ps2`` (the real nbgrader CLI, serial, hidden checks run inside
-    the student's kernel through ``autograder.checks.run_in_process``) on the first
+    the student's kernel through ``autograder.pipeline.in_process.run_in_process``) on the first
     ``--stock`` submissions: a sample, enough for its rate;
 (b) ``convgrade autograde ps2 --workers N`` (default: the cores) on the whole batch, with every
     protection on (bubblewrap is required: no ``--unsandboxed``); the isolation it reports is
@@ -91,7 +91,7 @@ def parse_args(argv):
 def batch_personas():
     """The simulated students of the batch, in roster order (the first ten already cover the
     model solution, vectorised, partly done, stderr warnings and five misconceptions)."""
-    from autograder import simulate
+    from autograder.demo import simulate
 
     chosen = []
     for persona in simulate.roster():
@@ -107,7 +107,7 @@ def write_batch(folder, count):
     :func:`batch_personas`; returns ``{student: persona}`` in batch order."""
     import nbformat
 
-    from autograder import simulate
+    from autograder.demo import simulate
 
     release = nbformat.read(ROOT / "release" / ASSIGNMENT / "ps2.ipynb", as_version=4)
     source = nbformat.read(ROOT / "source" / ASSIGNMENT / "ps2.ipynb", as_version=4)
@@ -177,7 +177,7 @@ def gradebook_scores(root):
 
 def convgrade_rows(root):
     """``({student: status}, {(student, grade_id): misconception})`` from convgrade's tables."""
-    from autograder.store import read_table
+    from autograder.pipeline.record import read_table
 
     url = "sqlite:///%s" % (root / "gradebook.db")
     submissions, items = read_table(url, "submission"), read_table(url, "item")
@@ -241,7 +241,7 @@ def fmt(value):
 
 def main(argv=None):
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
-    from autograder.parallel import default_workers
+    from autograder.pipeline.parallel import default_workers
 
     workers = args.workers or default_workers()
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="convgrade-bench-"))
@@ -254,7 +254,7 @@ def main(argv=None):
 
 
 def _benchmark(args, workers, base):
-    from autograder.parallel import default_workers
+    from autograder.pipeline.parallel import default_workers
 
     cores = default_workers()  # the cores this process may use
     print("grading throughput, %s: %s, %d cores, Python %s, %s"

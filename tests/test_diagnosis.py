@@ -1,4 +1,4 @@
-"""autograder.diagnosis: each misconception is recognised from an answer made the wrong way.
+"""autograder.judging.diagnosis: each misconception is recognised from an answer made the wrong way.
 
 The wrong answers are built here the way a student would build them, with plain loops
 over NumPy arrays (one knob per mistake), never with the mutant functions under test.
@@ -8,10 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.diagnosis import (
-    FEATURE_MAP_SHAPE_CREDIT, MISCONCEPTIONS, conv1d_mutants, conv2d_mutants, diagnose_feature_map,
+from autograder.judging.diagnosis import (
+    FEATURE_MAP_SHAPE_CREDIT, conv1d_mutants, conv2d_mutants, diagnose_feature_map,
     diagnose_number, output_size_mutants, pool_mutants,
 )
+from autograder.language import say
+from autograder.language.en import MISCONCEPTIONS
 from convgrade_kernel.codec import UnencodableValue
 
 REQUIRED_KEYS = {
@@ -120,8 +122,8 @@ def test_single_channel_misconception_is_named(rng, mistake, stride, padding, kn
     args.update(knobs)
     answer = student_conv2d(image, kernel, args.pop("stride"), args.pop("pads"), **args)
     outcome = diagnose_conv(answer, image, kernel, stride, padding)
-    assert outcome.misconception == mistake, outcome.message
-    assert MISCONCEPTIONS[mistake] in outcome.message
+    assert outcome.misconception == mistake, say(outcome)
+    assert MISCONCEPTIONS[mistake] in say(outcome)
     right_shape = ((8 + 2 * padding - 3) // stride + 1, (11 + 2 * padding - 3) // stride + 1)
     if answer.shape == right_shape:
         assert 0 <= outcome.fraction <= FEATURE_MAP_SHAPE_CREDIT
@@ -134,7 +136,7 @@ def test_transposed_square_map_has_right_shape_and_partial_credit(rng):
     outcome = diagnose_conv(student_conv2d(image, kernel, transpose=True), image, kernel)
     assert outcome.misconception == "transposed"
     assert 0 <= outcome.fraction <= FEATURE_MAP_SHAPE_CREDIT
-    assert "Right shape (4, 4)" in outcome.message
+    assert "Right shape (4, 4)" in say(outcome)
 
 
 def test_same_padding_with_the_odd_pixel_top_left_is_named(rng):
@@ -143,7 +145,7 @@ def test_same_padding_with_the_odd_pixel_top_left_is_named(rng):
     answer = student_conv2d(image, kernel, 1, ((2, 1), (2, 1)))
     right = student_conv2d(image, kernel, 1, ((1, 2), (1, 2)))
     outcome = diagnose_feature_map(answer, right, conv2d_mutants(image, kernel, 1, "same"))
-    assert outcome.misconception == "same_odd_pixel_top_left", outcome.message
+    assert outcome.misconception == "same_odd_pixel_top_left", say(outcome)
     assert diagnose_feature_map(right, right, conv2d_mutants(image, kernel, 1, "same")).fraction == 1.0
 
 
@@ -156,14 +158,14 @@ def test_multi_channel_misconception_is_named(rng, mistake, knobs):
     x, filters, bias = rng.normal(size=(7, 6, 3)), rng.normal(size=(3, 3, 3, 4)), rng.normal(size=4)
     answer = student_conv_layer(x, filters, bias, 1, 1, **knobs)
     outcome = diagnose_conv(answer, x, filters, 1, 1, bias=bias, relu=True)
-    assert outcome.misconception == mistake, outcome.message
+    assert outcome.misconception == mistake, say(outcome)
 
 
 def test_multi_channel_right_answer_matches_the_reference_layer(rng):
     x, filters, bias = rng.normal(size=(9, 8, 2)), rng.normal(size=(3, 2, 2, 5)), rng.normal(size=5)
     answer = student_conv_layer(x, filters, bias, 2, 1, use_relu=False)
     outcome = diagnose_conv(answer, x, filters, 2, 1, bias=bias)
-    assert outcome.fraction == 1.0, outcome.message
+    assert outcome.fraction == 1.0, say(outcome)
 
 
 def test_conv1d_flipped_and_off_by_one(rng):
@@ -188,7 +190,7 @@ def test_conv1d_flipped_and_off_by_one(rng):
 def test_pool_misconception_is_named(rng, kind, mistake, build):
     x = rng.normal(size=(7, 8))  # odd height: a partial window at the bottom
     outcome = diagnose_feature_map(build(x), student_pool(x, 2, 2, kind), pool_mutants(x, 2, 2, kind))
-    assert outcome.misconception == mistake, outcome.message
+    assert outcome.misconception == mistake, say(outcome)
 
 
 def test_right_pool_earns_full_marks(rng):
@@ -208,8 +210,8 @@ def test_partial_credit_is_the_share_of_right_entries_scaled(rng):
     answer[3, 0] = np.nan
     outcome = diagnose_conv(answer, image, kernel)
     assert outcome.fraction == pytest.approx(FEATURE_MAP_SHAPE_CREDIT * (22 / 24))
-    assert "2 of 24 entries are wrong" in outcome.message and "(1, 2)" in outcome.message
-    assert "1e-06" in outcome.message  # the tolerance is stated
+    assert "2 of 24 entries are wrong" in say(outcome) and "(1, 2)" in say(outcome)
+    assert "1e-06" in say(outcome)  # the tolerance is stated
 
 
 def test_tolerance_accepts_rounding_noise(rng):
@@ -223,14 +225,14 @@ def test_wrong_shape_earns_zero_and_states_both_shapes(rng):
     image, kernel = rng.normal(size=(6, 8)), rng.normal(size=(3, 3))
     outcome = diagnose_conv(np.zeros((5, 5)), image, kernel)
     assert outcome.fraction == 0.0 and outcome.misconception is None
-    assert "(4, 6)" in outcome.message and "(5, 5)" in outcome.message
+    assert "(4, 6)" in say(outcome) and "(5, 5)" in say(outcome)
 
 
 def test_wrong_shape_of_a_mutant_names_it_even_with_wrong_values(rng):
     image, kernel = rng.normal(size=(6, 8)), rng.normal(size=(3, 3))
     outcome = diagnose_conv(np.zeros((6, 4)), image, kernel)  # (W', H'): rows and columns swapped
     assert outcome.fraction == 0.0 and outcome.misconception == "transposed"
-    assert "shape this mistake gives" in outcome.message
+    assert "shape this mistake gives" in say(outcome)
 
 
 @pytest.mark.parametrize("value, says", [
@@ -239,7 +241,7 @@ def test_wrong_shape_of_a_mutant_names_it_even_with_wrong_values(rng):
 ])
 def test_values_that_are_not_arrays_earn_zero(rng, value, says):
     outcome = diagnose_feature_map(value, np.zeros((2, 2)), {})
-    assert outcome.fraction == 0.0 and says in outcome.message and "(2, 2)" in outcome.message
+    assert outcome.fraction == 0.0 and says in say(outcome) and "(2, 2)" in say(outcome)
 
 
 def test_a_nested_list_is_accepted_as_an_array():
@@ -266,15 +268,15 @@ def student_size(n, k, p=0, s=1, d=1, *, plus_one=True, floor=True, pad_sides=2,
 ])
 def test_output_size_misconception_is_named(mistake, args, knobs):
     outcome = diagnose_number(student_size(*args, **knobs), student_size(*args), output_size_mutants(*args))
-    assert outcome.fraction == 0.0 and outcome.misconception == mistake, outcome.message
-    assert MISCONCEPTIONS[mistake] in outcome.message
+    assert outcome.fraction == 0.0 and outcome.misconception == mistake, say(outcome)
+    assert MISCONCEPTIONS[mistake] in say(outcome)
 
 
 def test_two_mistakes_giving_the_same_number_are_both_explained():
     # n=10, k=3, p=1, s=2: forgetting the +1 and forgetting the padding both give 4
     outcome = diagnose_number(student_size(10, 3, 1, 2, plus_one=False), 5, output_size_mutants(10, 3, 1, 2))
     assert outcome.misconception in {"off_by_one", "no_padding"}
-    assert MISCONCEPTIONS["off_by_one"] in outcome.message and MISCONCEPTIONS["no_padding"] in outcome.message
+    assert MISCONCEPTIONS["off_by_one"] in say(outcome) and MISCONCEPTIONS["no_padding"] in say(outcome)
 
 
 def test_right_size_earns_full_marks_in_any_numeric_type():

@@ -20,7 +20,7 @@ collect mode (``CONVGRADE_PLAN`` is set; convgrade's sandboxed grading)
     nothing it changes; its records come back through a pipe.
 
 in-process mode (no plan; stock ``nbgrader autograde`` of the source notebooks)
-    The check imports the grader's ``autograder.checks`` (present only in the
+    The check imports the grader's ``autograder.pipeline.in_process`` (present only in the
     grader's environment), builds its cases, compares, and raises AssertionError
     with the student-facing message when the check does not earn full marks.
 """
@@ -76,8 +76,9 @@ def check(check_id, namespace=None):
     if plan_path:
         _collect(check_id, namespace, plan_path, os.environ["CONVGRADE_RESULTS"])
         return None
-    checks = importlib.import_module("autograder.checks")
-    checks.run_in_process(check_id, namespace)
+    # by name, and only here: the students' environment has no autograder to import
+    in_process = importlib.import_module("autograder.pipeline.in_process")
+    in_process.run_in_process(check_id, namespace)
     # Return nothing: a test cell's last value is shown in the feedback (it would carry the
     # hidden inputs) and nbgrader reads it as a partial-credit score.
     return None

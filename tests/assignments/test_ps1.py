@@ -1,7 +1,7 @@
 """ps1 "Feature maps by hand" and its Dutch twin ps1_nl: variants, answer key, checks, notebooks.
 
 Fast tests hold the per-student variant, the answer key and the checks
-(``autograder/checks/ps1.py``) against independent oracles (SciPy, PyTorch, counting by
+(``autograder/judging/checks/ps1.py``) against independent oracles (SciPy, PyTorch, counting by
 hand) and against the model solutions, wrong answers and values that are not answers, and
 hold the committed ``release/`` against what ``nbgrader generate_assignment`` makes now.
 The slow tests grade through the real nbgrader CLI (the source earns every autograded
@@ -21,8 +21,11 @@ import pytest
 import torch
 from scipy import signal
 
-from autograder import checks
-from autograder.checks import ps1 as ps1_checks
+from autograder.judging import registry
+from autograder.judging.checks import ps1 as ps1_checks
+from autograder.language import check_message
+from autograder.pipeline.in_process import run_in_process
+from autograder.pipeline.score import score_check
 from convgrade_kernel import probe
 from convgrade_kernel.variants import variant
 
@@ -66,7 +69,7 @@ ITEMS = [item for item, _ in TEST_CELLS.values()]
 
 
 def variable(item):
-    return checks.get("ps1.%s" % item).variable
+    return registry.get("ps1.%s" % item).variable
 
 
 def oracle_key(v):
@@ -107,11 +110,11 @@ def oracle_key(v):
 def judge(assignment, item, value, student):
     """The CheckResult of ``value`` as ``student``'s answer, through the probe and codec."""
     check_id = "%s.%s" % (assignment, item)
-    check = checks.get(check_id)
+    check = registry.get(check_id)
     cases = check.cases(np.random.default_rng(0), student)
     records = {i: probe._run_case(check_id, i, c.plan_entry(), {check.variable: value}, [])
                for i, c in enumerate(cases)}
-    return checks.score(check_id, cases, records)
+    return score_check(check_id, cases, records)
 
 
 # ------------------------------------------------------------------ variants and key
@@ -181,12 +184,12 @@ def test_the_key_earns_every_check_in_process(assignment):
     namespace = {variable(item): key[item] for item in ITEMS}
     namespace["STUDENT_ID"] = "alice"
     for item in ITEMS:
-        assert checks.run_in_process("%s.%s" % (assignment, item), namespace).passed
+        assert run_in_process("%s.%s" % (assignment, item), namespace).passed
     # numpy arrays and tuples are answers too
     namespace = {variable(item): np.asarray(key[item]) for item in ITEMS}
     namespace["answer_sizes"] = tuple(key["output_sizes"])
     for item in ITEMS:
-        assert checks.run_in_process("%s.%s" % (assignment, item), namespace, student="alice").passed
+        assert run_in_process("%s.%s" % (assignment, item), namespace, student="alice").passed
 
 
 def test_answers_copied_from_a_classmate_fail_for_the_filed_under_student():
@@ -242,23 +245,24 @@ def test_a_mistake_costs_marks_and_is_named_in_both_languages(item, wrong, misco
         named = {o.misconception for o in result.outcomes if o.fraction < 1}
         # two mistakes may give the same number in one row; diagnosis then names the specific one
         assert misconception in named and None not in named, named
-    assert checks.get("ps1." + item).lang == "en" and checks.get("ps1_nl." + item).lang == "nl"
-    from autograder.diagnosis import MISCONCEPTIONS, MISCONCEPTIONS_NL
+    assert registry.get("ps1." + item).lang == "en" and registry.get("ps1_nl." + item).lang == "nl"
+    from autograder.language.en import MISCONCEPTIONS
+    from autograder.language.nl import MISCONCEPTIONS as MISCONCEPTIONS_NL
 
-    assert MISCONCEPTIONS[misconception] in english.message()
-    assert MISCONCEPTIONS_NL[misconception] in dutch.message()
-    assert MISCONCEPTIONS[misconception] not in dutch.message()
-    assert "gevallen goed" in dutch.message() and "cases right" not in dutch.message()
+    assert MISCONCEPTIONS[misconception] in check_message(english)
+    assert MISCONCEPTIONS_NL[misconception] in check_message(dutch)
+    assert MISCONCEPTIONS[misconception] not in check_message(dutch)
+    assert "gevallen goed" in check_message(dutch) and "cases right" not in check_message(dutch)
 
 
 def test_the_convolution_item_recognises_a_cross_correlation():
     student, v, key = _first_student_where(lambda v, k: k["correlation"] != k["convolution"])
     english = judge("ps1", "convolution", key["correlation"], student)
     dutch = judge("ps1_nl", "convolution", key["correlation"], student)
-    assert english.fraction < 1 and "This is the cross-correlation" in english.message()
-    assert "Dit is de kruiscorrelatie" in dutch.message()
+    assert english.fraction < 1 and "This is the cross-correlation" in check_message(english)
+    assert "Dit is de kruiscorrelatie" in check_message(dutch)
     unturned = judge("ps1", "flipped_kernel", v["corr_kernel"].tolist(), student)
-    assert unturned.fraction < 1 and "This is the kernel as it was" in unturned.message()
+    assert unturned.fraction < 1 and "This is the kernel as it was" in check_message(unturned)
 
 
 def test_a_feature_map_with_some_entries_wrong_earns_part_of_the_marks():
@@ -266,10 +270,10 @@ def test_a_feature_map_with_some_entries_wrong_earns_part_of_the_marks():
     almost = copy.deepcopy(key["vertical_map"])
     almost[3][3] += 1
     result = judge("ps1", "vertical_map", almost, "alice")
-    assert 0 < result.fraction < 1 and "1 of 16 entries are wrong" in result.message()
+    assert 0 < result.fraction < 1 and "1 of 16 entries are wrong" in check_message(result)
     sizes = [key["output_sizes"][0], -1, key["output_sizes"][2]]
     result = judge("ps1_nl", "output_sizes", sizes, "alice")
-    assert result.fraction == pytest.approx(2 / 3) and "rij 2" in result.message()
+    assert result.fraction == pytest.approx(2 / 3) and "rij 2" in check_message(result)
 
 
 class AlwaysEqual:
@@ -288,11 +292,11 @@ def test_values_that_are_not_the_answer_earn_nothing_with_a_reason(value):
 
 
 def test_a_missing_answer_or_id_earns_nothing_with_a_reason():
-    result = checks.score("ps1.bump", checks.get("ps1.bump").cases(None, "alice"),
+    result = score_check("ps1.bump", registry.get("ps1.bump").cases(None, "alice"),
                           {0: probe._run_case("ps1.bump", 0, {"value": "answer_bump"}, {}, [])})
-    assert result.fraction == 0 and "NameError" in result.message()
+    assert result.fraction == 0 and "NameError" in check_message(result)
     with pytest.raises(ValueError, match="student id is empty"):
-        checks.run_in_process("ps1.bump", {"answer_bump": [0] * 7, "STUDENT_ID": ""})
+        run_in_process("ps1.bump", {"answer_bump": [0] * 7, "STUDENT_ID": ""})
 
 
 # ------------------------------------------------------------------ the notebooks
@@ -330,7 +334,7 @@ def test_source_cells_follow_the_contract(assignment):
             assert ids == ["%s.%s" % (assignment, TEST_CELLS[nbg["grade_id"]][0])]
             assert cell.source.index("### BEGIN HIDDEN TESTS") > cell.source.index("assert")
             for check_id in ids:
-                checks.get(check_id)  # registered
+                registry.get(check_id)  # registered
         elif nbg.get("grade"):
             assert cell.cell_type == "markdown" and nbg.get("solution")
             assert MANUAL_CELLS[nbg["grade_id"]] == nbg["points"]
@@ -457,7 +461,7 @@ def test_copied_answers_earn_the_copier_nothing_and_the_owner_everything(nbgrade
     notebook (it even says MY_ID = "alice"). Graded under the id each submission is filed under,
     alice keeps every by-hand point and bob loses every point whose answer differs for him."""
     from autograder.course import Course
-    from autograder.grading import grade_submission
+    from autograder.pipeline.grade import grade_submission
 
     nbgrader_course.add_assignment("ps1")
     shutil.copytree(ROOT / "release" / "ps1", nbgrader_course.root / "release" / "ps1")
@@ -518,8 +522,8 @@ def test_a_dutch_notebook_gets_feedback_in_dutch_from_the_first_line_to_the_last
     the score lines, headlines, misconception and notes on teacher-graded answers are
     Dutch (a 14-year-old reading it may not read English)."""
     from autograder.course import Course
-    from autograder.diagnosis import MISCONCEPTIONS_NL
-    from autograder.grading import grade_submission
+    from autograder.language.nl import MISCONCEPTIONS as MISCONCEPTIONS_NL
+    from autograder.pipeline.grade import grade_submission
 
     root = tmp_path / "course"
     for part in ("source", "release"):

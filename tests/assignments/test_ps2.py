@@ -1,6 +1,6 @@
 """ps2, "Convolution in code": the notebook, its hidden checks and its release.
 
-Fast tests hold the checks (``autograder/checks/ps2.py``) against the model solutions and
+Fast tests hold the checks (``autograder/judging/checks/ps2.py``) against the model solutions and
 against wrong, cheating and library-calling answers in this process, and hold the committed
 ``release/ps2`` against what ``nbgrader generate_assignment`` makes of ``source/ps2`` now.
 The slow tests grade one batch of submissions through the real ``nbgrader autograde`` CLI,
@@ -20,8 +20,11 @@ import numpy as np
 import pytest
 
 import reference
-from autograder import checks
-from autograder.checks import ps2 as ps2_checks
+from autograder.judging import registry
+from autograder.judging.checks import ps2 as ps2_checks
+from autograder.language import check_message
+from autograder.pipeline.plan import build_plan
+from autograder.pipeline.score import read_records, score_check
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "source" / "ps2" / "ps2.ipynb"
@@ -76,14 +79,14 @@ def grade_in_process(namespace, seed=0):
     """{check id: CheckResult} of every ps2 check against ``namespace``, never raising."""
     results = {}
     for check_id in CHECK_IDS:
-        check = checks.get(check_id)
+        check = registry.get(check_id)
         rng = np.random.default_rng(seed)
         cases = check.cases(rng, "student")
         from convgrade_kernel import probe
 
         records = {i: probe._run_case(check_id, i, c.plan_entry(), namespace, check.library_functions)
                    for i, c in enumerate(cases)}
-        results[check_id] = checks.score(check_id, cases, records)
+        results[check_id] = score_check(check_id, cases, records)
     return results
 
 
@@ -343,13 +346,13 @@ def test_public_examples_hold_for_the_reference():
 def test_model_solutions_earn_every_check(seed):
     results = grade_in_process(model_namespace(), seed)
     assert {k: r.fraction for k, r in results.items()} == {k: 1.0 for k in CHECK_IDS}, \
-        {k: r.message() for k, r in results.items() if not r.passed}
+        {k: check_message(r) for k, r in results.items() if not r.passed}
 
 
 @pytest.mark.parametrize("solutions", [LOOPS, VECTORISED], ids=["loops", "vectorised"])
 def test_other_correct_styles_earn_every_check(solutions):
     results = grade_in_process(namespace_of(solutions), seed=5)
-    failed = {k: r.message() for k, r in results.items() if not r.passed}
+    failed = {k: check_message(r) for k, r in results.items() if not r.passed}
     assert not failed, failed
 
 
@@ -357,7 +360,7 @@ def test_library_convolutions_earn_nothing_for_their_function():
     results = grade_in_process(namespace_of(LIBRARY), seed=3)
     for check_id in ("ps2.conv1d", "ps2.conv2d", "ps2.conv_layer"):
         assert results[check_id].fraction == 0.0, check_id
-        assert "write it yourself" in results[check_id].message()
+        assert "write it yourself" in check_message(results[check_id])
     assert results["ps2.conv1d"].library_calls == ["numpy.convolve"]
     assert results["ps2.conv2d"].library_calls == ["scipy.signal.correlate2d"]
     for check_id in ("ps2.output_size", "ps2.relu", "ps2.max_pool2d", "ps2.avg_pool2d"):
@@ -371,7 +374,7 @@ def test_always_equal_objects_earn_nothing():
     assert namespace["conv1d"]([0, 1, 1, 0], [1, 1]) == [1, 2, 1]  # the public asserts it would pass
     results = grade_in_process(namespace, seed=4)
     assert {k: r.fraction for k, r in results.items()} == {k: 0.0 for k in CHECK_IDS}
-    assert "not plain data" in results["ps2.conv2d"].message()
+    assert "not plain data" in check_message(results["ps2.conv2d"])
 
 
 def test_hard_coded_public_answers_earn_nothing():
@@ -411,7 +414,7 @@ def test_a_misconception_costs_marks_and_is_named(check_id, wrong, misconception
     namespace = dict(model, _model=model[name])
     exec(textwrap.dedent(wrong), namespace)
     result = grade_in_process(namespace, seed=7)[check_id]
-    assert result.fraction <= 0.5, result.message()
+    assert result.fraction <= 0.5, check_message(result)
     named = [o.misconception for o in result.outcomes if o.fraction < 1]
     assert named.count(misconception) >= len(named) / 2, named
 
@@ -421,18 +424,18 @@ def test_output_size_must_raise_and_must_return_an_int():
     exec("def output_size(n, k, padding=0, stride=1):\n    return max((n - k + 2 * padding) // stride + 1, 0)",
          namespace)
     result = grade_in_process(namespace, seed=8)["ps2.output_size"]
-    raised = [o for o, c in zip(result.outcomes, checks.get("ps2.output_size").cases(np.random.default_rng(8), ""))
+    raised = [o for o, c in zip(result.outcomes, registry.get("ps2.output_size").cases(np.random.default_rng(8), ""))
               if c.expected is ValueError]
     assert len(raised) == 2 and all(o.fraction == 0 and "should raise ValueError" in o.message for o in raised)
     exec("def output_size(n, k, padding=0, stride=1):\n    if k > n + 2 * padding: raise ValueError('no')\n"
          "    return (n - k + 2 * padding) // stride + 1.0", namespace)
     result = grade_in_process(namespace, seed=8)["ps2.output_size"]
-    assert result.fraction == pytest.approx((2 + 6 * 0.5) / 8) and "return an int" in result.message()
+    assert result.fraction == pytest.approx((2 + 6 * 0.5) / 8) and "return an int" in check_message(result)
 
 
 def test_every_case_is_fresh_and_describes_without_revealing_inputs():
     for check_id in CHECK_IDS:
-        check = checks.get(check_id)
+        check = registry.get(check_id)
         first = check.cases(np.random.default_rng(10), "a")
         again = check.cases(np.random.default_rng(11), "a")
         assert len(first) >= 5
@@ -456,7 +459,7 @@ def test_property_cases_agree_with_the_reference():
         return ps2_checks._layer(*case.args, **case.kwargs)
 
     for check_id in ("ps2.conv1d", "ps2.conv2d", "ps2.conv_layer"):
-        for case in checks.get(check_id).cases(np.random.default_rng(12), ""):
+        for case in registry.get(check_id).cases(np.random.default_rng(12), ""):
             np.testing.assert_allclose(case.expected, ref(case), atol=1e-12, err_msg=case.describe)
 
 
@@ -587,7 +590,7 @@ def test_collect_mode_in_the_students_kernel_scores_full_marks(tmp_path, monkeyp
     student_env = ROOT / ".venv-student"
     if not (student_env / "share" / "jupyter" / "kernels" / "convgrade-student").exists():
         pytest.skip("no convgrade-student kernel: run `make install`")
-    plan, cases = checks.build_plan(CHECK_IDS, "student", np.random.default_rng(9))
+    plan, cases = build_plan(CHECK_IDS, "student", np.random.default_rng(9))
     (tmp_path / "plan.json").write_text(json.dumps(plan))
     monkeypatch.setenv("CONVGRADE_PLAN", str(tmp_path / "plan.json"))
     monkeypatch.setenv("CONVGRADE_RESULTS", str(tmp_path / "results.jsonl"))
@@ -595,9 +598,9 @@ def test_collect_mode_in_the_students_kernel_scores_full_marks(tmp_path, monkeyp
     nb = with_solutions(read(SOURCE), LOOPS)
     NotebookClient(nb, timeout=120, kernel_name="convgrade-student",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
-    records = checks.read_records(tmp_path / "results.jsonl")
-    results = {check_id: checks.score(check_id, cases[check_id], records.get(check_id, {}))
+    records = read_records(tmp_path / "results.jsonl")
+    results = {check_id: score_check(check_id, cases[check_id], records.get(check_id, {}))
                for check_id in CHECK_IDS}
-    failed = {k: r.message() for k, r in results.items() if not r.passed}
+    failed = {k: check_message(r) for k, r in results.items() if not r.passed}
     assert not failed, failed
     assert sum(len(v) for v in records.values()) == sum(len(c) for c in cases.values())

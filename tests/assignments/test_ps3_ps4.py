@@ -1,7 +1,7 @@
 """ps3 "Filters on real images" and ps4 "Learning the filters": notebooks, checks, releases.
 
 Fast tests run the source notebooks' code cells in this process (figures go to Agg, widgets
-have no front end) and hold the hidden checks (``autograder/checks/ps3.py``, ``ps4.py``)
+have no front end) and hold the hidden checks (``autograder/judging/checks/ps3.py``, ``ps4.py``)
 against the model solutions and against answers that are wrong on purpose, one mistake
 each; they drive the filter explorer widget, and compare the committed ``release/`` with
 what ``nbgrader generate_assignment`` makes of ``source/`` now.
@@ -29,9 +29,11 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import checks
-from autograder.checks import ps3 as ps3_checks
-from autograder.checks import ps4 as ps4_checks
+from autograder.judging import registry
+from autograder.judging.checks import ps3 as ps3_checks
+from autograder.judging.checks import ps4 as ps4_checks
+from autograder.language import check_message
+from autograder.pipeline.score import score_check
 from convgrade_kernel import probe
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,16 +95,20 @@ def model():
     return {name: run_cells(read(source_path(name))) for name in ASSIGNMENTS}
 
 
+def drawn_cases(check_id, seed=0):
+    """The cases :func:`grade` draws for ``check_id`` with ``seed``."""
+    return registry.get(check_id).cases(np.random.default_rng(seed), "student")
+
+
 def grade(namespace, check_id, seed=0):
     """The CheckResult of ``check_id`` against ``namespace``, through the probe and the codec
     exactly as a kernel's records would arrive; never raises."""
-    check = checks.get(check_id)
-    cases = check.cases(np.random.default_rng(seed), "student")
+    check = registry.get(check_id)
+    cases = drawn_cases(check_id, seed)
     records = {i: probe._run_case(check_id, i, json.loads(json.dumps(c.plan_entry())), namespace,
                                   check.library_functions) for i, c in enumerate(cases)}
     records = json.loads(json.dumps(records, allow_nan=True))
-    result = checks.score(check_id, cases, {int(k): v for k, v in records.items()})
-    result.cases = cases
+    result = score_check(check_id, cases, {int(k): v for k, v in records.items()})
     return result
 
 
@@ -162,7 +168,7 @@ def test_source_notebook_has_valid_nbgrader_cells(name):
         asserts = [node for node in ast.walk(public) if isinstance(node, ast.Assert)]
         assert asserts and all(node.msg is not None for node in asserts), \
             "every public assert explains itself: %s" % grade_id
-    registered = {c for c in checks._REGISTRY if c.startswith(name + ".")}
+    registered = {c.id for c in registry.checks_module(name).CHECKS}
     assert registered == {check_id for check_id, _ in TEST_CELLS[name].values()}, \
         "every check has a test cell, and every test cell a check"
     intro = nb.cells[0].source  # the points the introduction promises are the points there are
@@ -175,7 +181,7 @@ def test_source_notebook_has_valid_nbgrader_cells(name):
 @pytest.mark.parametrize("seed", [0, 1])
 def test_model_solutions_earn_every_check(model, name, seed):
     results = {check_id: grade(model[name], check_id, seed) for check_id, _ in TEST_CELLS[name].values()}
-    failed = {k: r.message() for k, r in results.items() if not r.passed}
+    failed = {k: check_message(r) for k, r in results.items() if not r.passed}
     assert not failed, failed
 
 
@@ -198,7 +204,7 @@ def test_the_stated_numbers_are_the_reference_answers():
     lines = np.zeros((8, 8))
     lines[:, 3:5] = 1
     np.testing.assert_array_equal(ps3_checks.correlate_valid(lines, ps4_checks.VERTICAL), [[0, 0, 3, 3, 0, 0]] * 6)
-    cases = {c.value: c.expected for c in checks.get("ps3.output_sizes").cases(np.random.default_rng(0), "s")}
+    cases = {c.value: c.expected for c in registry.get("ps3.output_sizes").cases(np.random.default_rng(0), "s")}
     assert cases == {"answer_size_stride2": (127, 127), "answer_padding_same": 2, "answer_size_7x7": (84, 84)}
     sobel = reference.correlate2d(ps3_checks.camera_image(), ps3_checks.SOBEL_X)
     row, col = ps3_checks.PIXEL
@@ -325,11 +331,11 @@ def test_wrong_answers_lose_their_item_and_say_why(model, check_id, code, sign):
     result = grade(namespace, check_id, seed=3)
     assert result.fraction < 1.0, "a wrong answer earned full marks"
     misconceptions = {o.misconception for o in result.outcomes}
-    assert sign in misconceptions or sign in result.message(), (sign, misconceptions, result.message())
+    assert sign in misconceptions or sign in check_message(result), (sign, misconceptions, check_message(result))
     if sign in misconceptions:
-        from autograder.diagnosis import MISCONCEPTIONS
+        from autograder.language.en import MISCONCEPTIONS
 
-        assert MISCONCEPTIONS[sign] in result.message()  # the student reads the explanation
+        assert MISCONCEPTIONS[sign] in check_message(result)  # the student reads the explanation
 
 
 @pytest.mark.parametrize("check_id, code", [
@@ -351,9 +357,9 @@ def test_wrong_answers_lose_their_item_and_say_why(model, check_id, code, sign):
 ])
 def test_library_convolutions_earn_nothing(model, check_id, code):
     result = grade(with_code(model[check_id.split(".")[0]], code), check_id, seed=2)
-    calls = [o for o, case in zip(result.outcomes, result.cases) if case.call]
-    assert calls and all(o.fraction == 0.0 and "write it yourself" in o.message for o in calls), result.message()
-    assert result.library_calls, result.message()
+    calls = [o for o, case in zip(result.outcomes, drawn_cases(check_id, seed=2)) if case.call]
+    assert calls and all(o.fraction == 0.0 and "write it yourself" in o.message for o in calls), check_message(result)
+    assert result.library_calls, check_message(result)
 
 
 def test_one_sided_differences_are_accurate_enough(model):
@@ -372,7 +378,7 @@ def test_one_sided_differences_are_accurate_enough(model):
 
 
 def test_digits_accuracy_earns_partial_credit_below_the_target():
-    check = checks.get("ps4.digits_cnn")
+    check = registry.get("ps4.digits_cnn")
     case = check.cases(np.random.default_rng(0), "s")[0]
     labels = case.context["labels"]
     assert "labels" not in json.dumps(case.plan_entry()) and len(case.args[0]) == len(labels) == 450
@@ -392,10 +398,10 @@ def test_messages_do_not_reveal_hidden_inputs(model):
         def conv2d_backward(dout, x, w):
             dx, dw, db = _model_conv2d_backward(dout, x, w)
             return dx * 1.5, dw[::-1, ::-1], db + 1''')
-    check = checks.get("ps4.conv2d_backward")
+    check = registry.get("ps4.conv2d_backward")
     cases = check.cases(np.random.default_rng(8), "s")
     result = grade(namespace, "ps4.conv2d_backward", seed=8)
-    text = result.message() + " ".join(o.message for o in result.outcomes)
+    text = check_message(result) + " ".join(o.message for o in result.outcomes)
     for case in cases:
         for value in np.concatenate([np.ravel(a) for a in case.args]):
             for shown in ("%.4f" % value, "%.3g" % value):

@@ -3,7 +3,7 @@
 It is written the way grading writes one: nbgrader's tables through
 ``nbgrader.api.Gradebook`` (an assignment's notebooks and graded cells, as
 ``generate_assignment`` records them) and each result through
-``autograder.store.Store.write``; then a teacher's manual grade through nbgrader's
+``autograder.pipeline.record.Store.write``; then a teacher's manual grade through nbgrader's
 API, as formgrader saves it. Every number below is chosen by hand, so the tests can
 state what each export row must hold without computing it the way the code does.
 """
@@ -13,8 +13,8 @@ import shutil
 from pathlib import Path
 
 from autograder.course import Course
-from autograder.grading import ItemResult, SubmissionResult
-from autograder.store import Store, ensure_schema
+from autograder.pipeline.record import Store, ensure_schema
+from autograder.records import ItemResult, SubmissionResult
 
 ROOT = Path(__file__).resolve().parents[2]
 

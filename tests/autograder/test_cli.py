@@ -18,7 +18,7 @@ import pytest
 
 from autograder import cli
 from autograder.course import Course
-from autograder.store import course_lock
+from autograder.pipeline.record import course_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 CONVGRADE = Path(sys.executable).parent / "convgrade"
@@ -110,7 +110,7 @@ def test_a_busy_course_and_a_locked_or_read_only_gradebook(capsys, course, monke
         assert waited.startswith("convgrade: waiting up to 1 s for another convgrade run")
         assert re.match(r"convgrade: error: another convgrade run is grading this course \(pid %d.*"
                         r"\(waited 1 s\)$" % os.getpid(), error), error
-    monkeypatch.setattr("autograder.store.BUSY_TIMEOUT", 0.3)
+    monkeypatch.setattr("autograder.pipeline.record.BUSY_TIMEOUT", 0.3)
     other = sqlite3.connect(course / "gradebook.db", isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
@@ -128,7 +128,7 @@ def test_key_prints_a_students_variant_and_answers(capsys, course):
     assert cli.main(["--course", str(course), "key", "ps1", "--student", "ada"]) == 0
     out = capsys.readouterr().out
     assert "variant of ps1 for ada:" in out and "answer key of ps1 for ada:" in out
-    from autograder.checks.ps1 import answer_key
+    from autograder.judging.checks.ps1 import answer_key
 
     first_item = next(iter(answer_key("ps1", "ada")))
     assert "  %s = " % first_item in out

@@ -17,11 +17,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from autograder import export
 from autograder.course import Course
-from autograder.csv_cells import FORMULA_STARTS, inert_cell, inert_frame
-from autograder.grading import ItemResult, SubmissionResult
-from autograder.store import Store, ensure_schema
+from autograder.inert.csv_cells import FORMULA_STARTS, inert_cell, inert_frame
+from autograder.pipeline.record import Store, ensure_schema
+from autograder.publish import export
+from autograder.records import ItemResult, SubmissionResult
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")

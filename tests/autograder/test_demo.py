@@ -1,4 +1,4 @@
-"""`convgrade demo` (autograder.demo) and the simulated class it grades (autograder.simulate).
+"""`convgrade demo` (autograder.demo.run) and the simulated class it grades (autograder.demo.simulate).
 
 The fast tests check the simulated hand-ins themselves, on the committed release and
 source notebooks: a persona changes only answer cells, and a copier's numbers are the
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autograder import simulate
+from autograder.demo import simulate
 from autograder.errors import ConvgradeError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +47,7 @@ def test_the_class_has_thirty_students_of_every_kind():
 
 
 def test_every_expected_misconception_is_one_the_diagnosis_knows():
-    from autograder.diagnosis import MISCONCEPTIONS
+    from autograder.language.en import MISCONCEPTIONS
 
     named = {p.expect(a).misconception for p in simulate.roster() for a in simulate.ASSIGNMENTS}
     named.discard(None)
@@ -110,7 +110,7 @@ def test_an_answer_for_a_cell_the_notebook_lacks_is_an_error():
 def test_copied_answers_are_the_owners_numbers_per_the_answer_key():
     """The copy holds what the grader's key (computed with `reference`) expects of the
     owner, and so differs from what it expects of the copier."""
-    from autograder import checks
+    from autograder.judging import registry
 
     source, _ = _notebooks("ps1")
     copied = simulate.copied_answers(source, "ps1", "s01")
@@ -121,8 +121,8 @@ def test_copied_answers_are_the_owners_numbers_per_the_answer_key():
     differs = 0
     for check_id, variable in [("ps1.bump", "answer_bump"), ("ps1.vertical_map", "answer_vertical"),
                                ("ps1.correlation", "answer_correlation"), ("ps1.rgb", "answer_rgb")]:
-        owner = checks.get(check_id).cases(rng, "s01")[0]
-        copier = checks.get(check_id).cases(rng, "s08")[0]
+        owner = registry.get(check_id).cases(rng, "s01")[0]
+        copier = registry.get(check_id).cases(rng, "s08")[0]
         assert owner.value == variable
         np.testing.assert_allclose(np.asarray(namespace[variable], float), np.asarray(owner.expected, float))
         differs += not np.array_equal(np.asarray(owner.expected), np.asarray(copier.expected))
@@ -145,7 +145,7 @@ def test_expectations(status, score, max_score, found, expect, ok):
 
 
 def test_demo_refuses_a_folder_it_did_not_make(tmp_path):
-    from autograder.demo import run_demo
+    from autograder.demo.run import run_demo
 
     (tmp_path / "thesis.tex").write_text("do not delete me")
     with pytest.raises(ConvgradeError, match="not empty and was not made by `convgrade demo`"):

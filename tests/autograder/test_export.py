@@ -1,4 +1,4 @@
-"""`convgrade export` (autograder.export): nbgrader's CSV plus status, per-item rows, and
+"""`convgrade export` (autograder.publish.export): nbgrader's CSV plus status, per-item rows, and
 the files Canvas's and Moodle's gradebook imports accept.
 
 Most tests read a gradebook with hand-chosen contents (tests/autograder/classbook.py,
@@ -35,8 +35,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from autograder import export
 from autograder.errors import ConvgradeError
+from autograder.publish import export
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import classbook  # noqa: E402
@@ -214,13 +214,13 @@ def test_export_of_real_grading_agrees_with_nbgrader_export(nbgrader_course, tmp
     """Grade two real ps2 submissions (the model solution and a flipped kernel) in
     sandboxed kernels; our default export must agree with `nbgrader export` on every
     column both have, and the items must name the flipped kernel."""
-    from autograder import simulate
-    from autograder.collect import collect
+    from autograder.classroom.release import release_assignment
     from autograder.course import Course
-    from autograder.execute import Limits
-    from autograder.parallel import autograde
-    from autograder.release import release_assignment
-    from autograder.sandbox import active_protections
+    from autograder.demo import simulate
+    from autograder.intake.collect import collect
+    from autograder.isolation.sandbox import active_protections
+    from autograder.pipeline.execute import Limits
+    from autograder.pipeline.parallel import autograde
 
     root = nbgrader_course.root
     shutil.copytree(classbook.ROOT / "source" / "ps2", root / "source" / "ps2")

@@ -244,7 +244,7 @@ def test_autograded_notebooks_hold_answers_full_tests_and_feedback(graded_class)
 
 
 def test_feedback_teaches_and_hides_the_hidden_tests(graded_class):
-    from autograder.diagnosis import MISCONCEPTIONS
+    from autograder.language.en import MISCONCEPTIONS
 
     course = graded_class["course"]
     pages = {p.parts[-3]: p.read_text(encoding="utf-8") for p in (course / "feedback").glob("*/ps2/ps2.html")}
@@ -328,8 +328,8 @@ def test_a_killed_run_resumes_and_counts_every_submission_once(tmp_path):
 ])
 def test_a_hanging_or_dying_kernel_keeps_the_marks_earned_before_it(tmp_path, relu, status, detail):
     from autograder.course import Course
-    from autograder.execute import Limits
-    from autograder.grading import grade_submission
+    from autograder.pipeline.execute import Limits
+    from autograder.pipeline.grade import grade_submission
 
     root = tmp_path / "course"
     for part in ("source", "release"):
@@ -375,7 +375,7 @@ def relu(x):
 
 def test_records_forged_by_student_code_earn_nothing(tmp_path):
     from autograder.course import Course
-    from autograder.grading import grade_submission
+    from autograder.pipeline.grade import grade_submission
 
     root = tmp_path / "course"
     for part in ("source", "release"):

@@ -14,8 +14,8 @@ import nbformat
 import pytest
 
 from autograder.course import Course
-from autograder.grading import failed_result
-from autograder.parallel import run_local
+from autograder.pipeline.grade import failed_result
+from autograder.pipeline.parallel import run_local
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,8 +62,8 @@ def test_dask_cluster_grades_the_same_way(tmp_path):
     import dask
     from distributed import LocalCluster
 
-    from autograder.parallel import autograde
-    from autograder.release import release_assignment
+    from autograder.classroom.release import release_assignment
+    from autograder.pipeline.parallel import autograde
 
     root = tmp_path / "course"
     shutil.copytree(ROOT / "source" / "ps2", root / "source" / "ps2")
@@ -81,7 +81,7 @@ def test_dask_cluster_grades_the_same_way(tmp_path):
     scores = {student: (status, score) for student, status, score, _, _ in summary.graded}
     assert scores == {"good": ("graded", 17.0), "blank": ("graded", 0.0)}
     assert "bubblewrap" in summary.protections
-    from autograder.store import read_table
+    from autograder.pipeline.record import read_table
 
     table = read_table(course.db_url, "submission")
     assert sorted(table["student"]) == ["blank", "good"]

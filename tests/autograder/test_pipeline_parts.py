@@ -10,19 +10,20 @@ import shutil
 import sqlite3
 import tracemalloc
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder import rebuild
-from autograder.collect import collect
+from autograder.classroom.release import release_assignment
 from autograder.course import Course
 from autograder.errors import CorruptNotebook, GradebookBusy, GradebookError, UnknownAssignment
-from autograder.grading import failed_result
-from autograder.library_use import scan_answers
-from autograder.release import release_assignment
-from autograder.store import Store, course_lock, read_table
+from autograder.intake.collect import collect
+from autograder.judging.library_use import scan_answers
+from autograder.pipeline import rebuild
+from autograder.pipeline.grade import failed_result
+from autograder.pipeline.record import Store, course_lock, read_table
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -206,16 +207,14 @@ def released(released_template, tmp_path):
 def fake_result(course, student, score_each=1.0, timestamp=None):
     """A graded SubmissionResult without a kernel: every item scores ``score_each``."""
     result = failed_result(course, "ps2", student, "graded", "")
-    for item in result.items:
-        item.score, item.fraction = score_each, score_each / item.max_score
-    result.score = sum(i.score for i in result.items)
-    result.timestamp = timestamp
-    return result
+    items = [replace(item, score=score_each, fraction=score_each / item.max_score) for item in result.items]
+    return replace(result, items=items, score=sum(i.score for i in items), timestamp=timestamp)
 
 
 def test_a_failed_write_leaves_nothing_behind(released):
     result = fake_result(released, "zoe")
-    result.items[3].grade_id = "no_such_cell"
+    result = replace(result, items=[replace(item, grade_id="no_such_cell") if index == 3 else item
+                                    for index, item in enumerate(result.items)])
     with Store(released) as store:
         with pytest.raises(GradebookError, match="no cell no_such_cell"):
             store.write(result)

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -129,7 +130,7 @@ def convgrade(*args, timeout=600):
 def handins():
     """``{student: notebook}``: the simulated class's ps2 work of :data:`PERSONAS`, made
     from the real release notebook."""
-    from autograder import simulate
+    from autograder.demo import simulate
 
     release = nbformat.read(ROOT / "release" / "ps2" / "ps2.ipynb", as_version=4)
     source = nbformat.read(ROOT / "source" / "ps2" / "ps2.ipynb", as_version=4)
@@ -175,7 +176,7 @@ def cell_scores(url):
 
 
 def items(url):
-    from autograder.store import read_table
+    from autograder.pipeline.record import read_table
 
     table = read_table(with_driver(url), "item")
     return {(r.student, r.grade_id): (r.score, r.max_score, r.misconception) for r in table.itertuples()}
@@ -255,8 +256,8 @@ def test_export_from_postgresql_matches_sqlite(runs):
 @pytest.fixture(scope="module")
 def pg_course(postgres, tmp_path_factory):
     """A released ps2 course whose gradebook is a second database on the same server."""
+    from autograder.classroom.release import release_assignment
     from autograder.course import Course
-    from autograder.release import release_assignment
 
     _, server = postgres
     server.must("createdb", "-h", server.socket, "-U", "convgrade", "store")
@@ -271,15 +272,14 @@ def test_the_store_writes_once_and_all_or_nothing_on_postgresql(pg_course):
     from nbgrader.api import Gradebook, MissingEntry
 
     from autograder.errors import GradebookError
-    from autograder.grading import failed_result
-    from autograder.store import Store, read_table
+    from autograder.pipeline.grade import failed_result
+    from autograder.pipeline.record import Store, read_table
 
     result = failed_result(pg_course, "ps2", "pia", "graded", "")
-    for item in result.items:
-        item.score = item.max_score / 2
-    result.score = sum(i.score for i in result.items)
+    items = [replace(item, score=item.max_score / 2) for item in result.items]
+    result = replace(result, items=items, score=sum(i.score for i in items))
     broken = failed_result(pg_course, "ps2", "rob", "graded", "")
-    broken.items[0].grade_id = "no_such_cell"
+    broken = replace(broken, items=[replace(broken.items[0], grade_id="no_such_cell")] + broken.items[1:])
     with Store(pg_course) as store:
         store.write(result)
         store.write(result)  # written again (a --force run): still one row, items replaced

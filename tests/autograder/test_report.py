@@ -1,4 +1,4 @@
-"""`convgrade report` (autograder.report): one self-contained HTML page for the teacher.
+"""`convgrade report` (autograder.publish.report): one self-contained HTML page for the teacher.
 
 The page is read back with the standard library's HTML parser, section by section, and
 held against the gradebook of tests/autograder/classbook.py, whose contents were chosen
@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import export, report
 from autograder.errors import ConvgradeError
+from autograder.publish import export
+from autograder.publish import report
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import classbook  # noqa: E402
@@ -132,7 +133,7 @@ def test_misconception_counts_match_the_items_table(course, page):
 
 
 def test_misconceptions_come_with_the_explanation_students_saw(page):
-    from autograder.diagnosis import MISCONCEPTIONS
+    from autograder.language.en import MISCONCEPTIONS
 
     for row in page.table("4. Most frequent misconceptions"):
         key = row["Misconception"].replace(" ", "_")

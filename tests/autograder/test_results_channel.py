@@ -1,7 +1,7 @@
 """The results channel, the codec's decoder and the probe's isolated run (issue 9, classes 2-4).
 
 A kernel sends its check results through a FIFO the grader reads cell by cell
-(:mod:`autograder.results_channel`); the grader decodes only plain arrays
+(:mod:`autograder.isolation.results_channel`); the grader decodes only plain arrays
 (:func:`convgrade_kernel.codec.decode`); a check that bans library convolutions runs the
 student's functions in a forked child with no other thread (:mod:`convgrade_kernel.probe`).
 """
@@ -19,7 +19,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder.results_channel import ResultsChannel
+from autograder.isolation.results_channel import ResultsChannel
 from convgrade_kernel import probe
 from convgrade_kernel.codec import PLAIN_DTYPES, decode, encode
 
@@ -189,8 +189,8 @@ print("RECORD", json.dumps(record))
 def test_the_child_may_start_no_thread_or_process_in_the_sandbox(tmp_path):
     """In the students' sandbox (an unprivileged uid: RLIMIT_NPROC binds no root), a thread
     or a fork inside an isolated check fails."""
-    from autograder.execute import Limits, execute_notebook
-    from autograder.sandbox import probe as sandbox_support
+    from autograder.isolation.sandbox import probe as sandbox_support
+    from autograder.pipeline.execute import Limits, execute_notebook
 
     student_python = (ROOT / ".venv-student").resolve() / "bin" / "python"
     if not (student_python.exists() and sandbox_support().bubblewrap and sandbox_support().own_uid):
@@ -217,8 +217,8 @@ def test_a_grading_worker_stays_small_whatever_records_a_kernel_writes(tmp_path)
         "sys.path.insert(0, %r)\n"
         "from corpus_cases import corpus_cases\n"
         "from autograder.course import Course\n"
-        "from autograder.execute import Limits\n"
-        "from autograder.grading import grade_submission\n"
+        "from autograder.pipeline.execute import Limits\n"
+        "from autograder.pipeline.grade import grade_submission\n"
         "root = Path(%r)\n"
         "for part in ('source', 'release'):\n"
         "    shutil.copytree(Path(%r) / part / 'ps2', root / part / 'ps2')\n"

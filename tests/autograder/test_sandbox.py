@@ -1,4 +1,4 @@
-"""The sandbox (`autograder.sandbox`, `autograder.execute`): each protection of issue 4
+"""The sandbox (`autograder.isolation.sandbox`, `autograder.pipeline.execute`): each protection of issue 4
 has a test here that fails without it.
 
 Most attacks run as cells of one notebook in one real sandboxed kernel (the `attack`
@@ -24,10 +24,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import sandbox
-from autograder.execute import ExecutionResult, Limits, execute_notebook
-from autograder.sandbox import SandboxUnavailable
-from autograder.scratch import processes_naming, remove_tree
+from autograder.isolation import disk_watch, sandbox
+from autograder.isolation.sandbox import SandboxUnavailable
+from autograder.isolation.scratch import processes_naming, remove_tree
+from autograder.pipeline.execute import ExecutionResult, Limits, execute_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDENT_PYTHON = ROOT / ".venv-student" / "bin" / "python"
@@ -331,7 +331,7 @@ OVERSIZED = r"""
 import json, sys, tempfile
 from pathlib import Path
 import nbformat
-from autograder.execute import execute_notebook
+from autograder.pipeline.execute import execute_notebook
 cells = ["print('before')", "import sys; sys.stdout.write('y' * 100_000_000)", "print('after')",
          "raise ValueError('x' * 5_000_000)", "print('never')"]
 nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
@@ -427,12 +427,12 @@ def test_disk_use_counts_blocks_and_entries_without_following_links(tmp_path):
     with open(tmp_path / "sparse", "wb") as fh:  # 1 GB long, nothing in it
         fh.truncate(10 ** 9)
     (tmp_path / "link").symlink_to("/usr")
-    used, entries = sandbox.disk_use([tmp_path], max_entries=100)
+    used, entries = disk_watch.disk_use([tmp_path], max_entries=100)
     expected = sum(os.lstat(p).st_blocks * 512 for p in [tmp_path / "a", tmp_path / "sub", tmp_path / "sub" / "b",
                                                            tmp_path / "sparse", tmp_path / "link"])
     assert (used, entries) == (expected, 5)
     assert 150_000 <= used < 10 ** 7
-    assert sandbox.disk_use([tmp_path], max_entries=2)[1] > 2
+    assert disk_watch.disk_use([tmp_path], max_entries=2)[1] > 2
 
 
 def test_cpu_time_limit_ends_the_kernel(tmp_path, bubblewrap):
@@ -468,7 +468,7 @@ def no_bubblewrap(monkeypatch):
 
 
 def test_without_bubblewrap_the_fallback_says_so(tmp_path, no_bubblewrap, caplog):
-    caplog.set_level(logging.WARNING, logger="autograder.sandbox")
+    caplog.set_level(logging.WARNING, logger="autograder.isolation.sandbox")
     protections = sandbox.active_protections()
     assert "bubblewrap" not in protections
     assert any("bubblewrap" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
@@ -504,7 +504,7 @@ def test_bad_arguments_are_named(tmp_path):
 
 DIES_WITH_PARENT = r"""
 import subprocess, sys, time
-from autograder.sandbox import die_with_parent
+from autograder.isolation.sandbox import die_with_parent
 child = subprocess.Popen(["sleep", "120"], start_new_session=True, preexec_fn=die_with_parent())
 print(child.pid, flush=True)
 time.sleep(120)
@@ -533,8 +533,8 @@ def test_a_kernel_launch_dies_with_the_grader_even_in_its_own_session():
 KILLED_DURING_LAUNCH = r"""
 import asyncio, os, sys
 import jupyter_client.launcher
-from autograder.execute import Limits, _SandboxKernelManager
-from autograder.sandbox import Sandbox
+from autograder.isolation.sandbox import Sandbox
+from autograder.pipeline.execute import Limits, _SandboxKernelManager
 workdir, kernel_python, kernel_log, when = sys.argv[1:]
 
 real_popen = jupyter_client.launcher.Popen

@@ -1,4 +1,4 @@
-"""autograder.sanitize: what a student controls (outputs, written answers) made inert,
+"""autograder.inert.sanitize: what a student controls (outputs, written answers) made inert,
 harmless formatting kept. Fast: no kernel, no browser (tests/corpus/test_output_injection.py
 grades real submissions and opens the pages in Chromium)."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import re
 import nbformat
 import pytest
 
-from autograder.sanitize import (CONTENT_SECURITY_POLICY, active_markdown, csp_meta, inert_html, inert_markdown,
+from autograder.inert.sanitize import (CONTENT_SECURITY_POLICY, active_markdown, csp_meta, inert_html, inert_markdown,
                                  inert_outputs, markdown_html, sanitize_notebook)
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg=="

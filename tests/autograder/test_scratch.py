@@ -1,4 +1,4 @@
-"""The scratch folder of a grading run (``autograder.scratch``): removed when the run
+"""The scratch folder of a grading run (``autograder.isolation.scratch``): removed when the run
 ends, and, when a run was killed outright, by the next run once its owner is gone."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import sys
 import threading
 import time
 
-from autograder import scratch
-from autograder.scratch import OWNER, PREFIX, RunScratch, remove_tree, sweep_stale
+from autograder.isolation import scratch
+from autograder.isolation.scratch import OWNER, PREFIX, RunScratch, remove_tree, sweep_stale
 
 
 def test_a_run_folder_holds_its_workers_folders_and_is_gone_at_the_end(tmp_path):
@@ -27,7 +27,7 @@ def test_a_run_folder_holds_its_workers_folders_and_is_gone_at_the_end(tmp_path)
 
 def test_the_folder_of_a_killed_run_is_swept_and_a_live_runs_is_not(tmp_path):
     # a real process that owned a run folder, then died
-    code = ("import sys; from autograder.scratch import RunScratch; r = RunScratch(sys.argv[1]).__enter__(); "
+    code = ("import sys; from autograder.isolation.scratch import RunScratch; r = RunScratch(sys.argv[1]).__enter__(); "
             "(r.worker(1) / 'left.txt').write_text('x'); print(r.path); sys.stdout.flush(); import os; os._exit(9)")
     dead = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
     dead_path = tmp_path / os.path.basename(dead.stdout.strip())

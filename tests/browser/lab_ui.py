@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.lab import LabServer
+from autograder.classroom.lab import LabServer
 
 ROOT = Path(__file__).resolve().parents[2]
 # The README's screenshots are refreshed only on request, so `make test` never edits tracked

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from autograder.classroom.lab import LabServer, free_loopback_port, prepare_student_workspace
 from autograder.errors import ConvgradeError
-from autograder.lab import LabServer, free_loopback_port, prepare_student_workspace
 
 CONVGRADE = Path(sys.executable).parent / "convgrade"
 URL = re.compile(r"http://127\.0\.0\.1:(\d+)/lab\?token=([0-9a-f]{32,})")

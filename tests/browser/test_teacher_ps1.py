@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from autograder import export, simulate
 from autograder.course import Course
+from autograder.demo import simulate
+from autograder.publish import export
 from lab_ui import ROOT, running_lab, save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]

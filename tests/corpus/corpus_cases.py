@@ -367,7 +367,7 @@ def _snooper(course):
                 break
             except Exception as exc:
                 print("SNOOP-FAILED", path, type(exc).__name__)
-        ''').format(candidates=paths["source"] + [paths["repo"] + "/autograder/checks/ps2.py"])
+        ''').format(candidates=paths["source"] + [paths["repo"] + "/autograder/judging/checks/ps2.py"])
 
 
 #: What a detached process runs to rewrite a gradebook once the grader lets go of it:
@@ -562,7 +562,7 @@ REDEFINED_NAMES = ANYTHING + textwrap.dedent('''\
 IMPORT_REFERENCE = textwrap.dedent('''\
     try:
         import reference
-        from autograder.checks import ps2 as _hidden
+        from autograder.judging.checks import ps2 as _hidden
         print("IMPORT-REFERENCE: imported", reference.__file__)
     except ImportError as exc:
         print("IMPORT-REFERENCE:", type(exc).__name__)
@@ -835,7 +835,7 @@ def corpus_cases(course, *, token="000000", root=ROOT, sandboxed=True):
     case("h-model", "honest", "the model solution", "graded", full, ps2.notebook())
     case("h-loops", "honest", "correct, in plain Python loops over lists", "graded", full,
          ps2.notebook(**PURE_PYTHON))
-    from autograder.simulate import PS2_VECTORISED  # the demo's vectorised student: one copy of it
+    from autograder.demo.simulate import PS2_VECTORISED  # the demo's vectorised student: one copy of it
 
     case("h-vectorised", "honest", "correct, vectorised with sliding windows and einsum", "graded", full,
          ps2.notebook(**PS2_VECTORISED))
@@ -1078,9 +1078,9 @@ def _with_extras(model_bytes):
 
 def workdir_name(student):
     """How grading names a student's working folder (``/tmp/convgrade-<name>-...``)."""
-    from autograder.grading import _safe
+    from autograder.pipeline.execute import safe_name
 
-    return _safe(student)
+    return safe_name(student)
 
 
 def _check_unique(cases):

@@ -52,7 +52,7 @@ def require_sandbox():
     without it (``convgrade autograde`` itself refuses to)."""
     import pytest
 
-    from autograder.sandbox import active_protections
+    from autograder.isolation.sandbox import active_protections
 
     if "bubblewrap" not in active_protections():
         pytest.skip("bubblewrap is not usable on this machine (install Debian's bubblewrap: make install); "

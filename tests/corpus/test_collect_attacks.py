@@ -17,9 +17,9 @@ import signal
 
 import pytest
 
-from autograder.collect import collect, student_id
 from autograder.course import Course
-from autograder.unpack import MB, Caps
+from autograder.intake.collect import collect, student_id
+from autograder.intake.unpack import MB, Caps
 from collect_attacks import (Member, hand_in, measured_convgrade, notebook, placed, sha, stamp,
                              submitted_tree, unix_users, unused_uid, use_exchange, write_zip, zeros_member)
 from corpus_checks import convgrade
@@ -473,7 +473,7 @@ def test_a_folder_notebook_over_the_cap_is_refused(course, tmp_path):
 
 
 def test_no_spool_is_left_behind_after_a_failure(course, tmp_path, monkeypatch):
-    from autograder import collect as collect_module
+    from autograder.intake import collect as collect_module
 
     def broken(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
@@ -527,7 +527,7 @@ def test_an_impossible_date_in_a_zip_is_no_traceback(course, tmp_path):
 @pytest.mark.parametrize("swap", ["symlink", "fifo", "hard-link"])
 def test_a_file_swapped_between_the_check_and_the_open_is_refused(tmp_path, swap):
     """The check/use race: ``open_regular`` must open the very file that was checked."""
-    from autograder.unpack import Refused, entries, open_folder, open_regular
+    from autograder.intake.unpack import Refused, entries, open_folder, open_regular
 
     folder = tmp_path / "hand-in"
     folder.mkdir()

@@ -148,7 +148,7 @@ def assert_inert(found, path, own_page=True):
 
 # -- (1) the feedback pages ----------------------------------------------------------------
 def test_no_payload_runs_in_the_feedback_page(graded_ps1, chromium):
-    from autograder.sanitize import CONTENT_SECURITY_POLICY
+    from autograder.inert.sanitize import CONTENT_SECURITY_POLICY
 
     path = graded_ps1["course"] / "feedback" / "mallory" / ASSIGNMENT / "ps1.html"
     found = probe(chromium, path)
@@ -196,7 +196,7 @@ def _by_grade_id(nb):
 
 
 def test_autograded_notebooks_hold_no_active_content(graded_ps1):
-    from autograder.sanitize import KEPT_MIMETYPES, is_written_answer, markdown_html
+    from autograder.inert.sanitize import KEPT_MIMETYPES, is_written_answer, markdown_html
 
     for student in ("mallory", "honor"):
         nb = _autograded(graded_ps1["course"], student)
@@ -243,7 +243,7 @@ def test_no_payload_runs_where_formgrader_renders_the_autograded_notebook(graded
 
 # -- (4) the teacher's report --------------------------------------------------------------
 def test_the_report_escapes_hostile_names_and_misconceptions_and_runs_nothing(graded_ps1, chromium):
-    from autograder.sanitize import CONTENT_SECURITY_POLICY
+    from autograder.inert.sanitize import CONTENT_SECURITY_POLICY
 
     path = graded_ps1["course"] / "report.html"
     page = path.read_text(encoding="utf-8")
@@ -261,9 +261,9 @@ def test_the_payloads_run_in_stock_nbgraders_feedback_page(graded_ps1, chromium,
     """mallory's notebook as convgrade wrote it before issue 9 (unsanitised), rendered by
     stock ``nbgrader generate_feedback``: the payloads must run there, else the tests
     above prove nothing."""
-    import autograder.rebuild as rebuild
+    import autograder.pipeline.rebuild as rebuild
     from autograder.course import Course
-    from autograder.grading import grade_submission
+    from autograder.pipeline.grade import grade_submission
 
     monkeypatch.setattr(rebuild, "sanitize_notebook", lambda nb: nb)
     result = grade_submission(Course(graded_ps1["course"]), ASSIGNMENT, "mallory")

@@ -1,0 +1,1 @@
+"""``convgrade demo``: a simulated class (:mod:`.simulate`) graded end to end (:mod:`.run`)."""

@@ -1,0 +1,142 @@
+"""The shape of the ``autograder`` package, read from its source with ``ast`` (issue 10).
+
+- Its modules import one another without a cycle, counting imports inside function
+  bodies too (an import moved into a function hides a loop, it does not break it);
+  the checks modules never import the registry that loads them by name.
+- An import inside a function is never of the package itself, except where ``cli``
+  turns a failed command's database error into one line (it says why).
+- The folders are floors: a module imports only from its own folder or the floors
+  below it (``docs/architecture.md``), so the calls of one submission go down through
+  the stages and come back up only to the pipeline.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2] / "autograder"
+MODULES = {}
+for _path in sorted(ROOT.rglob("*.py")):
+    _parts = _path.relative_to(ROOT.parent).with_suffix("").parts
+    if "kernel" in _parts or _path.name == "nbgrader_config.py":  # convgrade_kernel; a config file
+        continue
+    MODULES[".".join(_parts[:-1] if _parts[-1] == "__init__" else _parts)] = _path
+
+#: Floors, top down: a module may import from its own floor's folders and every floor below.
+FLOORS = [
+    {"autograder.cli"},
+    {"autograder.commands"},
+    {"autograder.demo"},
+    {"autograder.publish", "autograder.intake", "autograder.classroom"},
+    {"autograder.pipeline"},
+    {"autograder.isolation"},
+    {"autograder.judging"},
+    {"autograder.language", "autograder.inert", "autograder.course"},
+    {"autograder.records", "autograder.errors", "autograder"},
+]
+#: Imports inside functions that belong there, with the reason given beside them.
+NESTED_ALLOWED = {("autograder.cli", "autograder.commands"), ("autograder.cli", "autograder.pipeline.record")}
+
+
+def imports(module):
+    """``(imported module, line, inside a function)`` for every import of ``autograder`` in ``module``."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"), filename=str(MODULES[module]))
+    in_function = {id(inner) for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                   for inner in ast.walk(node) if inner is not node}
+    found = []
+    for node in ast.walk(tree):
+        nested = id(node) in in_function
+        if isinstance(node, ast.Import):
+            found += [(alias.name, node.lineno, nested) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            assert not node.level, f"{module}:{node.lineno}: a relative import"
+            for alias in node.names:
+                submodule = f"{node.module}.{alias.name}"
+                found.append((submodule if submodule in MODULES else node.module, node.lineno, nested))
+    return [(target, line, nested) for target, line, nested in found if target.split(".")[0] == "autograder"]
+
+
+def import_graph():
+    """``{module: {imported module of the package: first line}}`` over every import, nested ones included."""
+    graph = {module: {} for module in MODULES}
+    for module in MODULES:
+        for target, line, _ in imports(module):
+            if target in MODULES and target != module:
+                graph[module].setdefault(target, line)
+    return graph
+
+
+def find_cycle(graph):
+    """One import cycle as a list of modules (first == last), or None."""
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if state.get(target) == "open":
+                return stack[stack.index(target):] + [target]
+            if target not in state:
+                cycle = visit(target)
+                if cycle:
+                    return cycle
+        stack.pop()
+        state[node] = "done"
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            cycle = visit(node)
+            if cycle:
+                return cycle
+    return None
+
+
+def floor(module):
+    """The index in :data:`FLOORS` of the folder (or top-level module) ``module`` belongs to."""
+    for index, names in enumerate(FLOORS):
+        if any(module == name or module.startswith(name + ".") for name in names - {"autograder"}):
+            return index
+    assert module == "autograder", f"{module} is on no floor: add its folder to FLOORS"
+    return len(FLOORS) - 1
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert find_cycle({"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b": 1}, "b": {}, "c": {"a": 1, "b": 1}}) is None
+
+
+def test_the_graph_sees_the_stages():
+    graph = import_graph()
+    for stage in ("rebuild", "plan", "execute", "score", "feedback"):
+        assert f"autograder.pipeline.{stage}" in graph["autograder.pipeline.grade"], stage
+
+
+def test_the_package_has_no_import_cycle():
+    graph = import_graph()
+    cycle = find_cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(
+        f"{a} (line {graph[a][b]})" for a, b in zip(cycle, cycle[1:])) + f" -> {cycle[-1]}"
+
+
+def test_checks_modules_do_not_import_the_registry_that_loads_them():
+    graph = import_graph()
+    for module in MODULES:
+        if module.startswith("autograder.judging.checks."):
+            assert "autograder.judging.registry" not in graph[module], module
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_imports_inside_functions_are_not_of_the_package(module):
+    bad = [(target, line) for target, line, nested in imports(module)
+           if nested and (module, target) not in NESTED_ALLOWED]
+    assert not bad, f"{module}: imports inside functions that belong at the top: {bad}"
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_a_module_imports_from_its_floor_or_below(module):
+    up = [(target, line) for target, line, _ in imports(module)
+          if target in MODULES and floor(target) < floor(module)]
+    assert not up, f"{module} (floor {floor(module)}) imports from a floor above it: {up}"
