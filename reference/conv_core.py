@@ -7,7 +7,8 @@ a :class:`Geometry` holds one signature's index arithmetic and is cached with it
 Patches are gathered one of two ways, chosen per signature by a cost estimate:
 
 - **im2col**: every kernel tap of every output position is copied into a
-  contiguous ``(c*K, P)`` matrix, then one matmul with ``w`` as ``(o, c*K)``.
+  contiguous ``(c*K, m*P)`` matrix for a chunk of ``m`` images (about
+  0.5 MiB, still in cache when BLAS packs it), then one matmul with ``w`` as ``(o, c*K)``.
 - **row taps** (stride 1 only): only the last axis' ``k`` taps of the
   flattened padded input are copied (``k`` copies instead of ``K``, long
   contiguous runs). Every other tap is then a constant offset into that copy,
@@ -17,10 +18,15 @@ Patches are gathered one of two ways, chosen per signature by a cost estimate:
 
 - **Winograd F(2x2, 3x3)** (:mod:`reference.winograd`) for 2-d 3x3, stride 1,
   dilation 1, groups 1 convolutions with enough channels: 2.25 times fewer
-  multiplications. Used only where :func:`reference.winograd.applies` and
+  multiplications. Switched off as shipped (``winograd.DISPATCH``: slower
+  than the two above with AVX-512 BLAS kernels). Used only where :func:`reference.winograd.applies` and
   the input and weight are finite (the transforms' sums would turn one
   ``inf`` into ``inf - inf = nan``); a non-finite result (an overflow inside
   a transform) is recomputed by the paths above.
+
+A large NumPy batch is split into one share of images per BLAS thread, each
+run in a worker thread with a one-thread BLAS (:func:`_shares`): no GEMM then
+waits on a second thread that a loaded machine has descheduled.
 
 The transposed convolution is the adjoint of this one: ``w^T x`` then col2im,
 or, for stride 1, the same forward engine with the flipped kernel
@@ -30,15 +36,24 @@ or, for stride 1, the same forward engine with the flipped kernel
 import contextlib
 import itertools
 import math
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from .backend import strided_view
 from . import winograd
 from .patches import col2im, im2col, window_strides
 
-# An im2col buffer (one batch chunk) stays under this many bytes beyond the output.
+# A transposed convolution's column buffer (one batch chunk) stays under this many bytes.
 CHUNK_BYTES = 256 * 2**20
+# The im2col paths (forward, weight gradient) gather this many bytes of patches per matmul: still in L2 when BLAS
+# packs them (0.5 MiB measured best of 0.25-8 MiB), and one matmul spans several small images.
+GEMM_CHUNK_BYTES = 2**19
+# A NumPy batch of at least this many multiply-adds is split across BLAS's threads, each thread
+# running its share of the images with a one-thread BLAS (see _shares).
+SPLIT_MIN_MACS = 2 * 10**7
 # The row-taps path works image by image in blocks this small, so its temporaries stay in cache.
 _CACHE_BYTES = 4 * 2**20
 # Cost model (seconds): NumPy copies run on one core, BLAS on all; a matmul with a thin side is
@@ -75,7 +90,8 @@ class Geometry:
             self.w_shape, self.cols_shape, self.mm_shape = (o, c * K), (c * K, P), (o, P)
         else:
             self.w_shape, self.cols_shape, self.mm_shape = (g, o // g, c // g * K), (g, c // g * K, P), (g, o // g, P)
-        self.chunk = max(1, CHUNK_BYTES // max(1, c * K * P * itemsize))
+        self.gemm_chunk = max(1, GEMM_CHUNK_BYTES // max(1, c * K * P * itemsize))
+        self.macs = o * P * c // g * K  # multiply-adds per image: decides whether a batch is split
         # Estimated seconds for a batch of n of each gathering scheme; the cheaper one is used.
         self.cost = n * (_copy_cost(c * K * P, itemsize) + g * _matmul_cost(o // g, c // g * K, P, itemsize)) + 3 * _CALL
         self.row_taps = self._row_taps_layout(n)
@@ -149,14 +165,17 @@ def _pad(xp, x, geom):
     return xpad
 
 
-def _im2col(xp, xpad, geom):
-    """``(n, [g,] c/g*K, P)`` patch matrix of the padded input."""
-    cols = im2col(xp, xpad, geom.window_shape, geom.window_strides(xpad.itemsize))
-    return cols if geom.groups == 1 else cols.reshape((xpad.shape[0],) + geom.cols_shape)
-
-
 def forward(xp, x, w, geom):
     """``y = conv(x, w)`` for channels-first ``x (n, c, *spatial)`` and ``w (o, c/g, *kernel)``."""
+    n = x.shape[0]
+    if n < 2 or n * geom.macs < SPLIT_MIN_MACS:  # the common small call, without the split's bookkeeping
+        return _forward(xp, x, w, geom)
+    parts = _shares(xp, n, n * geom.macs, lambda n0, n1: _forward(xp, x[n0:n1], w, geom))
+    return parts[0] if len(parts) == 1 else xp.concatenate(parts)
+
+
+def _forward(xp, x, w, geom):
+    """:func:`forward` on one thread's share of the batch."""
     if geom.winograd and bool(xp.isfinite(x).all()) and bool(xp.isfinite(w).all()):
         # An overflow inside a transform is not the user's: no warning, the direct path recomputes it.
         with np.errstate(over="ignore", invalid="ignore") if xp is np else contextlib.nullcontext():
@@ -171,16 +190,85 @@ def _forward_direct(xp, x, w, geom):
     xpad = _pad(xp, x, geom)
     if geom.row_taps is not None:
         return _forward_row_taps(xp, xpad, w, geom)
+    return _forward_im2col(xp, xpad, w, geom)
+
+
+def _forward_im2col(xp, xpad, w, geom):
+    """``y (n, o, *out)`` from the padded input: per chunk of ``m`` images, ``([g,] o/g, c/g*K) @ ([g,] c/g*K, m*P)``.
+
+    The chunk's patches are gathered batch-inner (columns run over images, then positions) into one
+    reused buffer of about :data:`GEMM_CHUNK_BYTES`, so each matmul is one wide product; its
+    ``(o, m, P)`` result is then moved to ``(m, o, P)`` (for ``m = 1`` it lands in ``y`` directly).
+    """
+    n, o, P, dt = xpad.shape[0], geom.o, geom.P, xpad.dtype
     wm = w.reshape(geom.w_shape)
-    n = x.shape[0]
-    if n <= geom.chunk:
-        return xp.matmul(wm, _im2col(xp, xpad, geom)).reshape((n, geom.o) + geom.out)
-    # Chunk the batch so the patch matrix stays bounded.
-    y = xp.empty((n, geom.o) + geom.out, dtype=xpad.dtype)
-    for n0 in range(0, n, geom.chunk):
-        n1 = min(n, n0 + geom.chunk)
-        xp.matmul(wm, _im2col(xp, xpad[n0:n1], geom), out=y[n0:n1].reshape((n1 - n0,) + geom.mm_shape))
+    if n == 1:  # one image (the teaching shapes): the gather is the reshape's copy, no buffers
+        cols = strided_view(xp, xpad, geom.window_shape, geom.window_strides(xpad.itemsize)[1:])
+        return xp.matmul(wm, cols.reshape(geom.cols_shape)).reshape((1, o) + geom.out)
+    m = min(n, geom.gemm_chunk)
+    rows = geom.c * geom.K
+    cols_buf = xp.empty(rows * m * P, dtype=dt)
+    prod_buf = xp.empty(o * m * P, dtype=dt) if m > 1 else None
+    y = xp.empty((n, o) + geom.out, dtype=dt)
+    strides = geom.window_strides(xpad.itemsize)
+    for n0 in range(0, n, m):
+        n1 = min(n, n0 + m)
+        k = n1 - n0
+        cols = cols_buf[: rows * k * P].reshape(geom.window_shape[: 1 + geom.nd] + (k,) + geom.out)
+        cols = im2col(xp, xpad[n0:n1], geom.window_shape, strides, batch_inner=True, out=cols)
+        if k == 1:
+            prod = y[n0].reshape(geom.mm_shape)
+        else:
+            prod = prod_buf[: o * k * P].reshape(geom.mm_shape[:-1] + (k * P,))
+        xp.matmul(wm, cols if geom.groups == 1 else cols.reshape(geom.cols_shape[:-1] + (k * P,)), out=prod)
+        if k > 1:
+            y[n0:n1] = prod.reshape((o, k) + geom.out).swapaxes(0, 1)
     return y
+
+
+class _BlasThreads:
+    """NumPy's BLAS thread count, read and limited through threadpoolctl (its controller built on first use)."""
+
+    def __init__(self):
+        self._controller = None
+        # Held while a split call runs: two of them at once would restore each other's limit wrongly.
+        self.lock = threading.Lock()
+        self.pool, self.workers = None, 0
+
+    def controller(self):
+        if self._controller is None:
+            self._controller = ThreadpoolController().select(user_api="blas")
+        return self._controller
+
+    def count(self):
+        return max((lib.num_threads for lib in self.controller().lib_controllers), default=1)
+
+
+_BLAS = _BlasThreads()
+
+
+def _shares(xp, n, macs, run):
+    """``[run(n0, n1), ...]`` over the batch ``0:n``: one call, or for a large NumPy batch one share per BLAS thread.
+
+    Each share runs in a worker thread with BLAS limited to one thread for the duration: on a loaded
+    machine a multithreaded GEMM stalls whenever one of its threads loses its core (a 10x "cliff"),
+    whereas independent one-thread GEMMs only slow down in proportion. NumPy releases the GIL in
+    copies and matmuls, so the shares' patch gathering runs in parallel too.
+    """
+    if xp is not np or n < 2 or macs < SPLIT_MIN_MACS or not _BLAS.lock.acquire(blocking=False):
+        return [run(0, n)]
+    try:
+        threads = min(n, _BLAS.count())
+        if threads < 2:
+            return [run(0, n)]
+        if _BLAS.workers < threads:
+            _BLAS.pool, _BLAS.workers = ThreadPoolExecutor(threads, thread_name_prefix="reference-conv"), threads
+        bounds = [n * i // threads for i in range(threads + 1)]
+        with _BLAS.controller().limit(limits=1):
+            jobs = [_BLAS.pool.submit(run, n0, n1) for n0, n1 in zip(bounds[:-1], bounds[1:])]
+            return [job.result() for job in jobs]
+    finally:
+        _BLAS.lock.release()
 
 
 def _row_tap_weights(w, geom):
@@ -251,13 +339,19 @@ def _forward_row_taps(xp, xpad, w, geom):
 
 def weight_grad(xp, dout, x, geom):
     """``dL/dw`` of ``y = conv(x, w)``: ``dout`` times the patch matrix of ``x``, summed over the batch."""
+    parts = _shares(xp, x.shape[0], x.shape[0] * geom.macs, lambda n0, n1: _weight_grad(xp, dout[n0:n1], x[n0:n1], geom))
+    return sum(parts[1:], parts[0])
+
+
+def _weight_grad(xp, dout, x, geom):
+    """:func:`weight_grad` of one thread's share of the batch."""
     xpad = _pad(xp, x, geom)
     if geom.row_taps is not None:
         return _weight_grad_row_taps(xp, dout, xpad, geom)
     n, g, o, c, K, P = x.shape[0], geom.groups, geom.o, geom.c, geom.K, geom.P
     dw = xp.zeros((o, c // g * K) if g == 1 else (g, o // g, c // g * K), dtype=x.dtype)
-    for n0 in range(0, n, geom.chunk):
-        n1 = min(n, n0 + geom.chunk)
+    for n0 in range(0, n, geom.gemm_chunk):
+        n1 = min(n, n0 + geom.gemm_chunk)
         # One long matmul over images and positions: (o, n*P) @ (n*P, c*K).
         cols = im2col(xp, xpad[n0:n1], geom.window_shape, geom.window_strides(xpad.itemsize), batch_inner=True)
         d = dout[n0:n1].reshape(n1 - n0, o, P).transpose(1, 0, 2).reshape(o, (n1 - n0) * P)
@@ -336,6 +430,14 @@ def transpose(xp, x, w, tgeom):
     # weight never touches: a non-finite weight takes the scatter route, as torch's does.
     if tgeom.as_forward is not None and bool(xp.isfinite(w).all()):
         return forward(xp, x, _flipped_forward_weight(w, tgeom.groups), tgeom.as_forward)
+    n = x.shape[0]
+    macs = n * tgeom.ci // tgeom.groups * tgeom.cog * tgeom.groups * math.prod(tgeom.kernel) * math.prod(tgeom.spatial)
+    parts = _shares(xp, n, macs, lambda n0, n1: _transpose_col2im(xp, x[n0:n1], w, tgeom))
+    return parts[0] if len(parts) == 1 else xp.concatenate(parts)
+
+
+def _transpose_col2im(xp, x, w, tgeom):
+    """:func:`transpose` as ``w^T x`` then col2im, for one thread's share of the batch."""
     n, ci = x.shape[0], x.shape[1]
     g, cog, kernel, spatial = tgeom.groups, tgeom.cog, tgeom.kernel, tgeom.spatial
     co, K, P = cog * g, math.prod(kernel), math.prod(spatial)

@@ -47,7 +47,7 @@ def window_strides(padded, stride, dilation, channels, itemsize):
     return tuple(e * itemsize for e in elements)
 
 
-def im2col(xp, xpad, window_shape, strides, batch_inner=False):
+def im2col(xp, xpad, window_shape, strides, batch_inner=False, out=None):
     """Contiguous patch matrix of the padded input ``(n, c, *padded)``.
 
     ``window_shape`` is ``(c, *kernel, *out)`` and ``strides`` comes from
@@ -55,8 +55,10 @@ def im2col(xp, xpad, window_shape, strides, batch_inner=False):
     ``c``, so one matmul with weights reshaped to ``(c_O, c*K)`` is the
     convolution. Returns ``(n, c*K, P)``, one matrix per image, or with
     ``batch_inner`` one ``(c*K, n*P)`` matrix whose columns run over images
-    and positions (one long matmul for the weight gradient). The gather is a
-    strided view copied once by ``reshape`` (free for a 1x1 kernel with stride 1).
+    and positions (one long matmul per chunk of images). The gather is a
+    strided view copied once by ``reshape`` (free for a 1x1 kernel with stride 1),
+    or, with ``batch_inner``, into ``out`` when given: a reused C-contiguous
+    buffer of shape ``(c, *kernel, n, *out)``.
     """
     n = xpad.shape[0]
     nd = (len(window_shape) - 1) // 2
@@ -64,7 +66,11 @@ def im2col(xp, xpad, window_shape, strides, batch_inner=False):
     if batch_inner:
         shape = tuple(window_shape[: 1 + nd]) + (n,) + tuple(window_shape[1 + nd :])
         order = strides[1 : 2 + nd] + strides[:1] + strides[2 + nd :]
-        return strided_view(xp, xpad, shape, order).reshape(c * K, n * P)
+        view = strided_view(xp, xpad, shape, order)
+        if out is None:
+            return view.reshape(c * K, n * P)
+        out[...] = view
+        return out.reshape(c * K, n * P)
     return strided_view(xp, xpad, (n,) + tuple(window_shape), strides).reshape(n, c * K, P)
 
 

@@ -29,7 +29,7 @@ readable reference of the same operation is the im2col path of
 :mod:`reference.conv_core`; :func:`applies` says when this path is used.
 """
 
-__all__ = ["applies", "forward", "CHUNK_BYTES", "MIN_CHANNEL_PRODUCT", "MIN_OUTPUT"]
+__all__ = ["applies", "forward", "CHUNK_BYTES", "DISPATCH", "MIN_CHANNEL_PRODUCT", "MIN_OUTPUT"]
 
 # Bytes of the transformed input and products (V and M) for one batch chunk.
 CHUNK_BYTES = 8 * 2**20
@@ -39,16 +39,21 @@ CHUNK_BYTES = 8 * 2**20
 # and for 7x7 outputs (odd sizes pad the tiles, and there are few of them).
 MIN_CHANNEL_PRODUCT = 64 * 64
 MIN_OUTPUT = 8
+# Whether conv2d dispatches here at all. Off since issue 14: with OpenBLAS's AVX-512 (SkylakeX) kernels
+# and one-thread BLAS per batch share, im2col / row taps took 0.35-0.8x Winograd's time on every shape
+# above (benchmarks/README.md); the path stays, tested, for study and for a BLAS where it pays again.
+DISPATCH = False
 
 
 def applies(nd, c, o, groups, kernel, stride, dilation, out):
     """Whether a convolution takes the Winograd path.
 
-    2-d, 3x3 kernel, stride 1, dilation 1, groups 1, ``c_I * c_O >=``
+    :data:`DISPATCH` on, 2-d, 3x3 kernel, stride 1, dilation 1, groups 1, ``c_I * c_O >=``
     :data:`MIN_CHANNEL_PRODUCT` and both output sizes ``>=`` :data:`MIN_OUTPUT`.
     """
     return (
-        nd == 2
+        DISPATCH
+        and nd == 2
         and tuple(kernel) == (3, 3)
         and tuple(stride) == (1, 1)
         and tuple(dilation) == (1, 1)

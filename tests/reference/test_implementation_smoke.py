@@ -63,6 +63,7 @@ def test_chunked_batches_give_the_same_answer(rng, monkeypatch, fresh_plans):
     grads = reference.conv2d_backward(dout, x, w, **kw)
     yt = reference.conv_transpose2d(x, wt, stride=2, padding=1, groups=2)
     monkeypatch.setattr(conv_core, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_core, "GEMM_CHUNK_BYTES", 1)
     monkeypatch.setattr(conv_core, "_CACHE_BYTES", 1)
     monkeypatch.setattr(validation, "_PLANS", {})
     np.testing.assert_allclose(reference.conv2d(x, w, **kw), y, rtol=1e-12, atol=1e-12)
