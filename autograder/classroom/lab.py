@@ -28,6 +28,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from autograder.classroom.processes import (end_process_group, kill_leftovers, live_processes,
+                                            serve_until_interrupted)
 from autograder.course import Course
 from autograder.errors import ConvgradeError
 
@@ -189,24 +191,9 @@ class LabServer:
 
     def stop(self):
         """End the server (SIGTERM, then SIGKILL after 15 s), its process group and its kernels."""
-        if self.process is not None and self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=15)
-            except ProcessLookupError:
-                pass
+        end_process_group(self.process)
         # Kernels run in sessions of their own; the server shuts them down on SIGTERM, but not when killed.
-        deadline = time.monotonic() + 10
-        while (left := self.leftover_processes()) and time.monotonic() < deadline:
-            for pid in left:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.1)
+        kill_leftovers(self.leftover_processes)
         if self._runtime is not None:
             shutil.rmtree(self._runtime, ignore_errors=True)
             self._runtime = None
@@ -217,20 +204,8 @@ class LabServer:
         if self.process is None:
             return []
         marker = str(self.runtime_dir).encode() if self.runtime_dir else None
-        found = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit() or int(entry.name) == os.getpid():
-                continue
-            try:
-                # /proc/PID/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces and parentheses
-                state, _ppid, pgrp = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:3]
-                if state == "Z":
-                    continue
-                if int(pgrp) == self.process.pid or (marker and marker in (entry / "cmdline").read_bytes()):
-                    found.append(int(entry.name))
-            except (OSError, ValueError):
-                continue  # ended meanwhile, or not ours to read
-        return sorted(found)
+        return live_processes(lambda pid, pgrp, proc: pgrp == self.process.pid
+                              or bool(marker and marker in (proc / "cmdline").read_bytes()))
 
     def __enter__(self):
         return self.start()
@@ -250,11 +225,7 @@ def run_lab(course_root, *, student=False, port=None, db_url=None):
             print(f"JupyterLab, teacher view of {server.course_root}, on loopback only:\n  {server.url}\n"
                   f"formgrader:\n  {server.base_url}/formgrader?token={server.token}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
-        try:
-            while server.process.poll() is None:
-                time.sleep(1)
-        except KeyboardInterrupt:
-            print("stopping JupyterLab", flush=True)
+        if serve_until_interrupted(server.process, "stopping JupyterLab"):
             return 0
         crashed = f"JupyterLab stopped by itself (exit code {server.process.returncode}): {server.log_tail()}"
     raise ConvgradeError(crashed)

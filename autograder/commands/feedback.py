@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from autograder.commands import course_of
 from autograder.publish.feedback_pages import generate_feedback
+from autograder.publish.release_feedback import release_feedback
 
 
 def run(args):
@@ -10,3 +11,6 @@ def run(args):
     written = generate_feedback(course, args.assignment, args.student)
     for path in written:
         print("wrote %s" % path.relative_to(course.root))
+    if args.release:
+        for student in release_feedback(course, args.assignment, args.student):
+            print("released %s's feedback on %s to nbgrader's exchange" % (student, args.assignment))
