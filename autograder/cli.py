@@ -17,16 +17,57 @@ from autograder.errors import ConvgradeError
 
 DESCRIPTION = "Grade nbgrader assignments on convolution in isolated kernels, against a trusted reference."
 #: The commands, each a module of autograder.commands with ``run(args)``.
-COMMANDS = ("release", "collect", "autograde", "feedback", "key", "export", "report", "demo", "lab")
+COMMANDS = ("init", "release", "collect", "autograde", "feedback", "key", "export", "report", "deadline", "demo",
+            "lab", "hub", "roster")
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (``convgrade: error: ...``), exit 2."""
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _DefaultsFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):
         command = self.prog.split(" ", 1)[1] if " " in self.prog else ""
         hint = " (see `convgrade %s--help`)" % (command + " " if command else "")
         self.exit(2, "convgrade: error: %s%s\n" % (" ".join(message.split()), hint))
+
+
+class _CommandParser(_Parser):
+    """A subcommand's parser: it takes the global options too, so they work after the
+    subcommand (``convgrade autograde ps2 --course X``) as well as before it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _add_global_options(self, after_command=True)
+
+
+class _DefaultsFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default: written in the help where it is not a
+    plain value (``(default: the number of cores)``), else added here."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if not action.option_strings or "(default" in text or action.default is argparse.SUPPRESS:
+            return text
+        if isinstance(action, argparse._StoreTrueAction):
+            return text + " (default: off)"
+        return text + " (default: %(default)s)"
+
+
+def _add_global_options(parser, after_command=False):
+    """``--course``, ``--db``, ``-v``: the top-level parser holds their defaults; after a
+    subcommand they default to SUPPRESS, so leaving them out there keeps what came before."""
+    unset = argparse.SUPPRESS if after_command else None
+    parser.add_argument("--course", metavar="DIR", default=unset,
+                        help="the course directory (default: $CONVGRADE_COURSE, else the current directory or "
+                             "its nearest parent that has source/; `convgrade init DIR` makes one)")
+    parser.add_argument("--db", metavar="URL", default=unset,
+                        help="the gradebook's SQLAlchemy URL, postgresql://... works too "
+                             "(default: sqlite:///COURSE/gradebook.db)")
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS if after_command else False,
+                        help="log what nbgrader and the sandbox do (default: off)")
 
 
 def _positive_int(name):
@@ -55,75 +96,124 @@ def _positive_float(name, allow_zero=False):
 
 
 def build_parser():
+    """The ``convgrade`` parser. A new command is one ``commands.add_parser(...)`` block here
+    and a module of :mod:`autograder.commands`; its parser takes the global options by itself."""
     parser = _Parser(prog="convgrade", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version="convgrade %s" % __version__)
-    parser.add_argument("--course", metavar="DIR", help="the course directory (default: the current directory "
-                                                        "if it has source/, else the repository root)")
-    parser.add_argument("--db", metavar="URL", help="the gradebook's SQLAlchemy URL (default: sqlite:///COURSE/"
-                                                    "gradebook.db; postgresql://... works too)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what nbgrader and the sandbox do")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_global_options(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
+    assignment = "an assignment: a folder of the course's source/"
+
+    init = commands.add_parser("init", help="make a new course directory holding convgrade's assignments")
+    init.add_argument("directory", metavar="DIR", help="the new course's folder (made if missing; must be empty)")
+    init.add_argument("--course-id", metavar="ID", help="nbgrader's course id (default: DIR's name)")
+    init.add_argument("--assignments", metavar="A,B,...",
+                      help="the assignments to copy, comma-separated (default: all that convgrade ships)")
 
     release = commands.add_parser("release", help="nbgrader generate_assignment into release/NAME")
-    release.add_argument("assignment", metavar="NAME")
-    release.add_argument("--force", action="store_true", help="regenerate an existing release/NAME")
+    release.add_argument("assignment", metavar="NAME", help=assignment)
+    release.add_argument("--force", action="store_true",
+                         help="regenerate release/NAME even where it differs from what source/NAME generates")
 
     collect = commands.add_parser("collect", help="gather submissions into submitted/STUDENT/NAME")
-    collect.add_argument("assignment", metavar="NAME")
+    collect.add_argument("assignment", metavar="NAME", help=assignment)
     collect.add_argument("--from", dest="source", metavar="PATH",
-                         help="a folder (STUDENT/NAME/*.ipynb or STUDENT/*.ipynb) or an LMS zip (Canvas, Moodle); "
-                              "default: nbgrader's exchange")
+                         help="a folder (STUDENT/NAME/*.ipynb or STUDENT/*.ipynb) or an LMS zip (Canvas, Moodle) "
+                              "(default: nbgrader's exchange)")
     collect.add_argument("--file-under", choices=("name", "lms-id"), default="name",
-                         help="for LMS zips: file students under their name (default) or their LMS number")
+                         help="for LMS zips: file students under their name or their LMS number")
     collect.add_argument("--max-notebook-mb", type=_positive_int("--max-notebook-mb"), default=64, metavar="MB",
-                         help="refuse a notebook larger than this (default 64)")
+                         help="refuse a notebook larger than this")
     collect.add_argument("--max-total-mb", type=_positive_int("--max-total-mb"), default=1024, metavar="MB",
-                         help="read or unpack at most this much in one collect, refused files included (default 1024)")
+                         help="read or unpack at most this much in one collect, refused files included")
 
     autograde = commands.add_parser("autograde", help="grade submissions in sandboxed kernels")
-    autograde.add_argument("assignment", metavar="NAME")
-    autograde.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
+    autograde.add_argument("assignment", metavar="NAME", help=assignment)
+    autograde.add_argument("--student", action="append", metavar="ID",
+                           help="grade only this student, repeatable (default: every submission)")
     autograde.add_argument("--workers", type=_positive_int("--workers"), metavar="N",
                            help="worker processes (default: the number of cores)")
     autograde.add_argument("--timeout", type=_positive_float("--timeout"), metavar="S",
-                           help="wall seconds per cell (default 30)")
+                           help="wall seconds per cell (default: 30)")
     autograde.add_argument("--notebook-timeout", type=_positive_float("--notebook-timeout"), metavar="S",
-                           help="wall seconds per notebook (default 600)")
-    autograde.add_argument("--dask", metavar="ADDRESS", help="grade on this Dask scheduler instead of local "
-                                                             "workers (its workers must see the course directory)")
-    autograde.add_argument("--force", action="store_true", help="grade again submissions that have a result")
+                           help="wall seconds per notebook (default: 600)")
+    autograde.add_argument("--dask", metavar="ADDRESS", help="grade on this Dask scheduler, whose workers must see "
+                                                             "the course directory (default: local workers)")
+    autograde.add_argument("--force", action="store_true", help="grade again submissions that have a result "
+                                                                "(on the same random inputs: the same score)")
+    autograde.add_argument("--new-inputs", action="store_true",
+                           help="grade again on new random inputs (kept for later runs; the summary says how many)")
     autograde.add_argument("--wait", type=_positive_float("--wait", allow_zero=True), default=600.0, metavar="S",
                            help="if another run is grading this course, wait up to S seconds for it, then grade "
-                                "what it left (default 600; 0: refuse at once)")
-    autograde.add_argument("--db", dest="autograde_db", metavar="URL", help="as the global --db")
+                                "what it left (0: refuse at once)")
     autograde.add_argument("--unsandboxed", action="store_true",
                            help="run even where bubblewrap is unavailable (weaker isolation, reported)")
     autograde.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     feedback = commands.add_parser("feedback", help="HTML feedback per student in feedback/STUDENT/NAME")
-    feedback.add_argument("assignment", metavar="NAME")
-    feedback.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
+    feedback.add_argument("assignment", metavar="NAME", help=assignment)
+    feedback.add_argument("--student", action="append", metavar="ID",
+                          help="only this student, repeatable (default: every autograded student)")
+    feedback.add_argument("--release", action="store_true",
+                          help="then put the pages into nbgrader's exchange for students to fetch")
 
     key = commands.add_parser("key", help="a student's variant and answer key")
-    key.add_argument("assignment", metavar="NAME")
-    key.add_argument("--student", required=True, metavar="ID")
+    key.add_argument("assignment", metavar="NAME", help=assignment)
+    key.add_argument("--student", required=True, metavar="ID", help="the student's id (required)")
     key.add_argument("--any-id", action="store_true", help="print the key for an id not in the gradebook")
 
     export = commands.add_parser("export", help="grades as CSV (nbgrader, items, canvas, moodle)")
-    export.add_argument("-o", "--output", metavar="FILE")
-    export.add_argument("--format", default="nbgrader", choices=("nbgrader", "items", "canvas", "moodle"))
+    export.add_argument("-o", "--output", metavar="FILE", help="the CSV file, relative to the current directory (default: grades.csv, or grades-FORMAT.csv for the "
+                             "other formats)")
+    export.add_argument("--format", default="nbgrader", choices=("nbgrader", "items", "canvas", "moodle"),
+                        help="the columns: nbgrader's, one row per item, or an LMS's grade import")
+    export.add_argument("--assignment", action="append", metavar="NAME",
+                        help="export only this assignment, repeatable (default: every assignment)")
+    export.add_argument("--student", action="append", metavar="ID",
+                        help="export only this student, repeatable (default: every student)")
+    export.add_argument("--decimals", type=int, choices=range(7), default=2, metavar="N",
+                        help="round scores to N decimals, 0 to 6 (default: 2)")
 
     report = commands.add_parser("report", help="one HTML page for the teacher")
-    report.add_argument("-o", "--output", metavar="FILE", default="report.html")
+    report.add_argument("-o", "--output", metavar="FILE", default="report.html",
+                        help="the HTML file, relative to the current directory")
+
+    deadline = commands.add_parser("deadline", help="an assignment's due date and late policy (applied at once)")
+    deadline.add_argument("assignment", metavar="NAME", help=assignment)
+    deadline.add_argument("--due", metavar="'YYYY-MM-DD HH:MM'",
+                          help="the due date, in --timezone's local time (default: keep the one set)")
+    deadline.add_argument("--timezone", metavar="ZONE",
+                          help="an IANA time zone such as Europe/Amsterdam (default: the one given last, else UTC)")
+    deadline.add_argument("--late-policy", metavar="POLICY",
+                          help="none, per-hour:P or per-day:P (P %% of the marks off per started hour/day) and/or "
+                               "zero-after:H, comma-separated (default: keep the one set, else none)")
 
     demo = commands.add_parser("demo", help="grade a simulated class end to end in a throw-away course")
-    demo.add_argument("--students", type=_positive_int("--students"), default=30, metavar="N")
-    demo.add_argument("--workers", type=_positive_int("--workers"), metavar="N")
+    demo.add_argument("--students", type=_positive_int("--students"), default=30, metavar="N",
+                      help="the simulated class's size, 1 to 30")
+    demo.add_argument("--workers", type=_positive_int("--workers"), metavar="N",
+                      help="worker processes (default: the number of cores)")
     demo.add_argument("--dir", metavar="DIR", help="build the demo course here (default: a temporary folder)")
+
+    roster = commands.add_parser("roster", help="the class list: which ids (LMS, school, e-mail) are one student's")
+    roster.add_argument("action", choices=("import", "show"), help="import a class list, or print the roster")
+    roster.add_argument("file", nargs="?", metavar="FILE",
+                        help="for import: a Canvas gradebook export, a Moodle grades export, or a CSV with "
+                             "filed_id,lms_id,institutional_id,email,name")
+    roster.add_argument("--from-collected", metavar="NAME",
+                        help="for import: the students collect filed for assignment NAME, with their LMS ids "
+                             "and names (default: read FILE instead)")
 
     lab = commands.add_parser("lab", help="JupyterLab on the course (teacher) or a student's workspace")
     lab.add_argument("--student", action="store_true", help="a student's view of release/")
-    lab.add_argument("--port", type=_positive_int("--port"), metavar="N")
+    lab.add_argument("--port", type=_positive_int("--port"), metavar="N", help="the port (default: a free one)")
+
+    hub = commands.add_parser("hub", help="JupyterHub for the course with throw-away Unix users (as root)")
+    hub.add_argument("--students", default="ada,ben,cy", metavar="A,B,...",
+                     help="students' short names, lower-case letters and digits (default: ada,ben,cy)")
+    hub.add_argument("--assignments", default="ps2", metavar="NAME,...",
+                     help="released to nbgrader's exchange at start (default: ps2)")
+    hub.add_argument("--port", type=_positive_int("--port"), metavar="N", help="the hub's port (default: a free one)")
     return parser
 
 

@@ -291,8 +291,33 @@ def alembic_on_path():
         os.environ["PATH"] = here + os.pathsep + os.environ.get("PATH", "")
 
 
-def default_root(cwd=None):
-    """The course a command works on without ``--course``: the current directory if it
-    has ``source/``, else the repository root."""
-    cwd = Path(cwd or os.getcwd())
-    return cwd if (cwd / "source").is_dir() else REPOSITORY_ROOT
+#: Names a course for commands run without ``--course`` (a cron job, a hub's service).
+COURSE_ENV = "CONVGRADE_COURSE"
+
+
+def is_course_dir(folder):
+    """Whether ``folder`` is a course directory: it has ``source/``, or an
+    ``nbgrader_config.py`` beside a ``gradebook.db`` (a course kept without its sources)."""
+    folder = Path(folder)
+    return (folder / "source").is_dir() or \
+        ((folder / "nbgrader_config.py").is_file() and (folder / "gradebook.db").is_file())
+
+
+def find_course_root(named=None, cwd=None):
+    """The folder of the course a command works on.
+
+    ``named`` (``--course DIR``) wins, then the environment variable ``CONVGRADE_COURSE``,
+    then the current directory or its nearest parent that :func:`is_course_dir`. There is
+    no fallback to the repository: without a course, :class:`CourseError` says how to
+    make or name one.
+    """
+    if named:
+        return Path(named)
+    if os.environ.get(COURSE_ENV):
+        return Path(os.environ[COURSE_ENV])
+    here = Path(cwd or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if is_course_dir(folder):
+            return folder
+    raise CourseError("no course here (no source/ in %s or its parents): make one with `convgrade init DIR` "
+                      "or pass --course DIR" % here)

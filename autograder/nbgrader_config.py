@@ -1,8 +1,8 @@
 """nbgrader configuration of a convgrade course.
 
-The `convgrade` command loads this file and sets `CourseDirectory.root` itself (the
-repository root, or `--course DIR`), so no config file is needed in the course.
-Teachers change behaviour here, not in code.
+The `convgrade` command loads this file, then the course's own `nbgrader_config.py`
+(`convgrade init` writes one), and sets `CourseDirectory.root` itself (the course of
+`--course DIR` or the current folder). Teachers change behaviour in the course's file.
 """
 c = get_config()  # noqa: F821 - provided by traitlets when the file is loaded
 

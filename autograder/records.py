@@ -5,6 +5,7 @@ builds a new record (``dataclasses.replace``), and no record looks anything up. 
 words a student or teacher reads are made from them by :mod:`autograder.language`.
 
 - :data:`STATUSES` - a submission's status, from best to worst;
+- :data:`STATES` - where a student stands on an assignment (released? due? graded?);
 - :class:`Verdict` - what diagnosis found about one answer, as facts;
 - :class:`Outcome` - the judgement of one case: a share of its marks and a message;
 - :class:`CheckResult` - a whole check: its share and each case's outcome;
@@ -20,6 +21,14 @@ from typing import Any
 STATUSES = ("graded", "missing", "corrupt", "timeout", "crashed", "error")
 #: Every status but ``graded``: the submission lost marks for a reason other than its answers.
 TROUBLE_STATUSES = STATUSES[1:]
+
+
+#: Where one student stands on one assignment, in the order work moves through them
+#: (:func:`autograder.classroom.deadlines.state_of` derives them from the course and gradebook).
+STATES = ("not released", "not due", "not handed in", "collected, not graded", "manual marking pending",
+          "graded", "late")
+#: The states whose score is a grade a teacher can stand behind: the only ones exported.
+FINAL_STATES = ("graded", "late")
 
 
 def worst_status(statuses):
@@ -65,7 +74,9 @@ class Verdict:
     first_wrong: tuple = ()
     tolerance: tuple = (0.0, 0.0)  # (rtol, atol)
     direction: str = ""
-    given: tuple = ()  # ("none",), ("type", name) or ("unencodable", description)
+    # ("none",), ("type", name), ("unencodable", description), ("text", the string typed) or
+    # ("ragged", row counted from 1, its length, the other rows' length)
+    given: tuple = ()
     value: float | None = None
     label: tuple = ()
     notes: tuple = ()
@@ -90,8 +101,9 @@ class Outcome:
 class CheckResult:
     """A whole check: the weighted share of its cases, and each case's outcome.
 
-    ``title`` and ``lang`` are the check's; ``labels`` says which case each outcome
-    judges (student-safe: the call and its description, or the variable).
+    ``title``, ``lang`` and ``audience`` are the check's (``"school"``: plain words for
+    14-18 year olds; ``"university"``: precise ones); ``labels`` says which case each
+    outcome judges (student-safe: the call and its description, or the variable).
     """
 
     check_id: str
@@ -101,6 +113,7 @@ class CheckResult:
     outcomes: list
     library_calls: list = field(default_factory=list)
     labels: list = field(default_factory=list)
+    audience: str = "university"
 
     @property
     def passed(self):
@@ -133,7 +146,12 @@ class SubmissionResult:
     ``notebooks`` maps a notebook name to its autograded notebook (JSON text) for
     :mod:`autograder.pipeline.record` to write; ``submission_hash`` identifies the
     submitted files (a re-collected submission grades again); ``rng_seed`` reproduces
-    the hidden inputs.
+    the hidden inputs (drawn from the assignment, the student, ``submission_hash`` and
+    ``inputs_salt``, which only ``--new-inputs`` changes). For an assignment with
+    per-student numbers: ``typed_id`` is the ``MY_ID`` the notebook types (None: none
+    readable), ``variant_id`` the id whose numbers were graded, ``id_check`` how the two
+    were matched (``autograder.pipeline.identity.ID_CHECKS``) and ``id_flag`` the
+    teacher's line when the typed id is another student's (empty otherwise).
     """
 
     student: str
@@ -150,10 +168,15 @@ class SubmissionResult:
     submission_hash: str = ""
     rng_seed: int | None = None
     comments: list = field(default_factory=list)  # (notebook, grade_id, nbgrader auto comment or None)
+    inputs_salt: str = ""
+    typed_id: str | None = None
+    variant_id: str | None = None
+    id_check: str = ""
+    id_flag: str = ""
 
     def to_dict(self):
         return asdict(self)
 
 
-__all__ = ["STATUSES", "TROUBLE_STATUSES", "worst_status", "Verdict", "Outcome", "CheckResult", "ItemResult",
-           "SubmissionResult"]
+__all__ = ["STATUSES", "TROUBLE_STATUSES", "STATES", "FINAL_STATES", "worst_status", "Verdict", "Outcome",
+           "CheckResult", "ItemResult", "SubmissionResult"]

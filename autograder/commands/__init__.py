@@ -3,17 +3,15 @@ function of the package and prints what it did (:mod:`autograder.cli` parses the
 arguments and dispatches); :func:`course_of` is the course every command works on."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from autograder.course import Course, default_root
+from autograder.course import Course, find_course_root
 
 
 def db_url_of(args):
     """The gradebook URL the command line names (``--db``), or None for the course's own."""
-    return getattr(args, "autograde_db", None) or args.db
+    return args.db
 
 
 def course_of(args):
-    """The course of ``--course`` (default: the current directory if it has ``source/``,
-    else the repository root), with the gradebook of ``--db``."""
-    return Course(Path(args.course) if args.course else default_root(), db_url=db_url_of(args))
+    """The course of ``--course`` (else ``CONVGRADE_COURSE``, else the current directory or
+    its nearest parent that is a course; never the repository), with the gradebook of ``--db``."""
+    return Course(find_course_root(args.course), db_url=db_url_of(args))

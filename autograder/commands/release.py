@@ -7,6 +7,9 @@ from autograder.commands import course_of
 
 def run(args):
     course = course_of(args)
-    released = release_assignment(course, args.assignment, force=args.force)
-    for name, path in sorted(released.items()):
+    release = release_assignment(course, args.assignment, force=args.force)
+    if release.up_to_date:
+        print("release/%s is up to date (registered in the gradebook)" % args.assignment)
+        return
+    for name, path in sorted(release.notebooks.items()):
         print("released %s" % path.relative_to(course.root))

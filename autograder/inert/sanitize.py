@@ -9,8 +9,8 @@ the teacher's formgrader and in other readers' feedback pages.
 
 - :func:`inert_html` sanitises an HTML fragment with ``nh3`` (the Python binding of
   the Rust *ammonia* sanitizer): harmless formatting stays (tables, lists, bold,
-  code, links to http/https/mailto, images as ``data:`` URIs), anything that can run
-  script, load something or restyle the page (``<script>``, ``<style>``, ``<iframe>``,
+  code, links to http/https/mailto, images as ``data:`` URIs, MathML's presentation
+  elements), anything that can run script, load something or restyle the page (``<script>``, ``<style>``, ``<iframe>``,
   ``<meta>``, SVG, event handlers, ``javascript:`` links, classes and ids) goes.
 - :func:`inert_outputs` keeps an output's plain text, PNG and JPEG (checked to be
   base64), LaTeX, sanitised HTML, Markdown (rendered, then sanitised) and SVG (as an
@@ -46,9 +46,23 @@ from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
                            "base-uri 'none'; form-action 'none'")
 
-#: ammonia's default tags (text formatting, lists, tables, links, images) and ``tfoot``.
-TAGS = frozenset(nh3.ALLOWED_TAGS) | {"tfoot"}
+#: MathML Core's presentation elements, as the feedback page's maths uses them: no
+#: ``annotation-xml`` (it can hold HTML), no ``maction``, no ``mglyph`` (it loads an image).
+MATHML_TAGS = frozenset({"math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "mfrac", "msqrt", "mroot",
+                         "msub", "msup", "msubsup", "munder", "mover", "munderover", "mmultiscripts",
+                         "mprescripts", "none", "mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom",
+                         "merror", "semantics", "annotation"})
+#: Their layout attributes; none names a URL (no ``href``, ``src`` or ``xlink:href``).
+MATHML_ATTRIBUTES = frozenset({"display", "displaystyle", "scriptlevel", "mathvariant", "mathsize", "mathcolor",
+                               "mathbackground", "stretchy", "fence", "separator", "form", "lspace", "rspace",
+                               "largeop", "movablelimits", "symmetric", "minsize", "maxsize", "accent",
+                               "accentunder", "linethickness", "width", "height", "depth", "voffset",
+                               "columnalign", "rowalign", "columnspan", "rowspan", "columnlines", "rowlines",
+                               "frame", "encoding"})
+#: ammonia's default tags (text formatting, lists, tables, links, images), ``tfoot`` and MathML.
+TAGS = frozenset(nh3.ALLOWED_TAGS) | {"tfoot"} | MATHML_TAGS
 ATTRIBUTES = {**{tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()},
+              **{tag: set(MATHML_ATTRIBUTES) for tag in MATHML_TAGS},
               "*": {"title", "lang", "dir", "style"}, "table": {"border", "align", "summary"}}
 #: CSS properties a ``style`` attribute keeps (pandas and Markdown tables align cells):
 #: none of them can position, hide, load or cover anything.

@@ -9,7 +9,9 @@ Three sources, one placement rule:
   files (``lastname_firstname_12345_67890_ps2.ipynb``, a resubmission as ``ps2-1.ipynb``)
   and Moodle's ``Full Name_12345_assignsubmission_file_/ps2.ipynb`` folders, or a zip of
   the folder layout. Students are filed under the name part (``--file-under lms-id``:
-  under the LMS's number); the number is kept as nbgrader's ``lms_user_id``.
+  under the LMS's number); the number is kept as nbgrader's ``lms_user_id``. A Canvas
+  hand-in gets no ``timestamp.txt`` (its zip times are the LMS's local time): whether it
+  was late is Canvas's ``LATE`` mark, kept in ``lms.json`` beside it.
 
 Each submission lands in ``submitted/STUDENT/NAME/`` with nbgrader's ``timestamp.txt``
 and the student in the gradebook. Nothing is overwritten silently: an identical copy
@@ -61,6 +63,7 @@ from pathlib import Path, PurePosixPath
 from nbgrader.api import MissingEntry
 from nbgrader.utils import parse_utc
 
+from autograder.pipeline.late_policy import write_lms_mark
 from autograder.course import read_timestamp
 from autograder.errors import CollectError, ConvgradeError
 from autograder.intake.unpack import (BadSource, Refused, Spool, entries, file_sha256, lstat_in, not_regular, open_folder,
@@ -74,9 +77,12 @@ CLOCK_SKEW = datetime.timedelta(minutes=5)
 COPIES_TRIED = 3
 #: Longest student id, in characters (and twice as many UTF-8 bytes).
 MAX_ID_CHARS = 64
-_CANVAS = re.compile(r"^(?P<name>.+?)_(?P<late>LATE_)?(?P<uid>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
+_CANVAS = re.compile(r"^(?P<name>.+?)_(?P<late>(?i:late)_)?(?P<uid>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
 _MOODLE = re.compile(r"^(?P<name>[^/]+?)_(?P<uid>\d+)_assignsubmission_[a-z]+_/?(?P<file>.+)$")
 _COPY_SUFFIX = re.compile(r"(?:-\d+| ?\(\d+\)|_\d+)$")
+#: Files nbgrader's own submit puts beside the notebooks of a hand-in (not the student's work;
+#: ``release_feedback`` reads the secret from the exchange itself).
+NBGRADER_FILES = frozenset({"timestamp.txt", "submission_secret.txt"})
 _JUNK = re.compile(r"(^|/)(__MACOSX|\.DS_Store|\.ipynb_checkpoints|Thumbs\.db)(/|$)")
 _WINDOWS_DEVICE = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -349,7 +355,7 @@ def _read_hand_in(fd, where, notebooks, report, spool, *, single_link=False):
     may carry data, notebooks are at its top)."""
     files, notes, newest = {}, [], None
     for name, st in entries(fd):
-        if name == "timestamp.txt" or _JUNK.search(name) or stat.S_ISDIR(st.st_mode):
+        if name in NBGRADER_FILES or _JUNK.search(name) or stat.S_ISDIR(st.st_mode):
             continue
         notebook, note = _match_notebook(name, notebooks)
         try:
@@ -442,7 +448,10 @@ def _add_copy(found, copy, spooled, label, file_under):
     if candidate is None:
         candidate = found[copy.who] = _zip_candidate(label, copy.details, file_under)
     candidate.files[copy.notebook] = spooled
-    stamps = [t for t in (candidate.timestamp, copy.entry.modified) if t is not None]
+    # a Canvas file's zip time is the LMS's local time, zone unknown: measured against a due
+    # date it would call on-time work late; Canvas's own LATE mark says whether it was
+    entry_time = None if "late" in copy.details else copy.entry.modified
+    stamps = [t for t in (candidate.timestamp, entry_time) if t is not None]
     candidate.timestamp = max(stamps) if stamps else None
     candidate.late = candidate.late or copy.details.get("late", False)
     if copy.note:
@@ -685,7 +694,7 @@ def _place(course, assignment, candidate):
     notes = ("; " + "; ".join(candidate.notes)) if candidate.notes else ""
     late = " (marked LATE by the LMS)" if candidate.late else ""
     if not existing:
-        _write_submission(target, candidate.files, stamp)
+        _write_submission(target, candidate.files, stamp, candidate.late)
         return "%s: new submission from %s%s%s" % (candidate.student, candidate.origin, late, notes)
     if _digest(existing) == _digest({name: f.sha256 for name, f in candidate.files.items()}):
         return "%s: unchanged (same files as submitted/%s/%s)%s" % (candidate.student, candidate.student,
@@ -694,11 +703,11 @@ def _place(course, assignment, candidate):
     if old_stamp is None or stamp is None or stamp >= old_stamp:
         archived = _archive_folder(course, assignment, candidate.student, old_stamp)
         shutil.move(str(target), str(archived))
-        _write_submission(target, candidate.files, stamp)
+        _write_submission(target, candidate.files, stamp, candidate.late)
         return ("%s: replaced the older submission (archived in %s) by the newer one from %s%s%s"
                 % (candidate.student, archived.relative_to(course.root), candidate.origin, late, notes))
     archived = _archive_folder(course, assignment, candidate.student, stamp)
-    _write_submission(archived, candidate.files, stamp)
+    _write_submission(archived, candidate.files, stamp, candidate.late)
     return ("%s: kept the newer submission already in submitted/; the older one from %s went to %s%s"
             % (candidate.student, candidate.origin, archived.relative_to(course.root), notes))
 
@@ -715,13 +724,16 @@ def _archive_folder(course, assignment, student, stamp):
     return folder
 
 
-def _write_submission(folder, files, stamp):
-    """Move the spooled ``files`` into ``folder`` as ``NOTEBOOK.ipynb``, with ``timestamp.txt``."""
+def _write_submission(folder, files, stamp, late=False):
+    """Move the spooled ``files`` into ``folder`` as ``NOTEBOOK.ipynb``, with ``timestamp.txt``
+    (and ``lms.json`` when the LMS marked it ``late``: grading reads it)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, spooled in files.items():
         shutil.move(str(spooled.path), str(folder / ("%s.ipynb" % name)))
     if stamp is not None:
         (folder / "timestamp.txt").write_text(stamp.strftime(TIMESTAMP_FORMAT) + "\n", encoding="utf-8")
+    if late:
+        write_lms_mark(folder, late)
 
 
 def _register_students(course, candidates):

@@ -17,7 +17,11 @@ result, in the order results arrive (:mod:`autograder.pipeline.record`). Two bac
 
 :func:`autograde` is the whole command: checks, the course lock, what is left to
 grade (a submission with a recorded result and unchanged files is skipped unless
-``force``), the run, and a summary.
+``force``), the run, and a summary. Grading is deterministic: a submission's random
+inputs come from its files and a salt kept in the gradebook
+(:func:`autograder.pipeline.plan.inputs_seed`), so ``--force`` on an unchanged file
+gives the same score; ``new_inputs`` draws a new salt per submission, which later runs
+keep until the next ``new_inputs``.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ import logging
 import multiprocessing
 import os
 import re
+import secrets
 import signal
 import sys
 import tempfile
@@ -41,6 +46,7 @@ from autograder.errors import ConvgradeError, UnknownAssignment
 from autograder.isolation.scratch import RunScratch, remove_tree
 from autograder.pipeline import rebuild
 from autograder.pipeline.grade import failed_result, grade_submission, submission_hash
+from autograder.pipeline.identity import has_variants, load_roster
 from autograder.pipeline.record import Store, course_lock
 
 log = logging.getLogger(__name__)
@@ -64,10 +70,17 @@ class RunSummary:
     skipped: list = field(default_factory=list)    # students with an up-to-date result
     seconds: float = 0.0
     protections: list = field(default_factory=list)
+    new_inputs: int = 0                            # submissions given new random inputs
+    roster_size: int | None = None                 # students in the roster (None: no per-student numbers)
+    id_checks: list = field(default_factory=list)  # (student, id_check, typed id, variant id, flag)
 
     @property
     def counts(self):
         return collections.Counter(row[1] for row in self.graded)
+
+    @property
+    def id_counts(self):
+        return collections.Counter(row[1] for row in self.id_checks)
 
     @property
     def per_minute(self):
@@ -76,7 +89,7 @@ class RunSummary:
 
 def autograde(course, assignment, students=None, *, workers=None, limits=None, dask_address=None,
               force=False, progress=True, require_sandbox=False, rng_seed=None, busy_timeout=None,
-              lock_wait=0.0):
+              lock_wait=0.0, new_inputs=False):
     """``convgrade autograde``: grade what has no result yet and record it.
 
     Parameters
@@ -89,7 +102,9 @@ def autograde(course, assignment, students=None, *, workers=None, limits=None, d
         Local worker processes (default: the cores available); ignored with
         ``dask_address``.
     force : bool
-        Grade again submissions that already have a result.
+        Grade again submissions that already have a result (on the same inputs).
+    new_inputs : bool
+        Grade again with new random inputs (a new salt per submission, kept).
     lock_wait : float
         Seconds to wait for another run that is grading the course; it finishes first,
         and this run then grades only what it left.
@@ -109,18 +124,29 @@ def autograde(course, assignment, students=None, *, workers=None, limits=None, d
             Store(course, busy_timeout=busy_timeout) as store:
         _check_released(course, store, assignment)
         store.check_writable()
-        recorded = store.recorded(assignment) if not force else {}
+        recorded = store.recorded(assignment) if not (force or new_inputs) else {}
         todo = []
         for student in students:
             if student in recorded and recorded[student] == submission_hash(course.submission_dir(student, assignment)):
                 summary.skipped.append(student)
             else:
                 todo.append(student)
-        kwargs = {"limits": limits, "require_sandbox": require_sandbox, "rng_seed": rng_seed}
+        salts = store.inputs_salts(assignment)
+        if new_inputs:
+            salts.update({student: secrets.token_hex(8) for student in todo})
+            summary.new_inputs = len(todo)
+        kwargs = {"limits": limits, "require_sandbox": require_sandbox, "rng_seed": rng_seed,
+                  "salts": {student: salts.get(student, "") for student in todo}}
+        if has_variants(assignment):
+            kwargs["roster"] = load_roster(store.engine)
+            summary.roster_size = len(kwargs["roster"].entries)
 
         def record(result):
             store.write(result)
             summary.graded.append((result.student, result.status, result.score, result.max_score, result.detail))
+            if result.id_check:
+                summary.id_checks.append((result.student, result.id_check, result.typed_id, result.variant_id,
+                                          result.id_flag))
             for protection in result.protections:
                 general = re.sub(r" \(\d+\)$", "", protection)  # "uid per notebook (1234)": one line for all
                 if general not in summary.protections:

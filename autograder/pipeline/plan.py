@@ -1,12 +1,15 @@
 """Stage 2, plan: draw the cases of a notebook's checks (``docs/architecture.md``).
 
-Each check draws its cases: fresh random inputs for code items, the student's variant
-(regenerated from the id the submission is filed under) for by-hand items. The
-kernel-visible part (function name, inputs; never expected values) becomes the plan the
+Each check draws its cases: random inputs for code items, the student's variant (the
+numbers of the id :mod:`autograder.pipeline.identity` settles on) for by-hand items. The
+random inputs come from :func:`inputs_seed`: the same file always meets the same inputs,
+so grading it again gives the same score; only ``--new-inputs`` (a new salt) changes them.
+The kernel-visible part (function name, inputs; never expected values) becomes the plan the
 kernel reads; the cases, with their expected values, stay in the grader for scoring.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from autograder.judging import registry
@@ -52,3 +55,12 @@ def plan_notebook(rebuilt, student, rng):
     ids = tuple(dict.fromkeys(i for cell_ids in rebuilt.test_cells.values() for i in cell_ids))
     kernel, cases = build_plan(ids, student, rng)
     return Plan(ids, kernel, cases)
+
+
+def inputs_seed(assignment, student, submission_hash, salt=""):
+    """The 63-bit seed of a submission's random inputs: SHA-256 of ``assignment``, the
+    filed ``student``, the submitted files' ``submission_hash`` and ``salt`` (``""``
+    until the teacher asks for new inputs). A changed file gets new inputs; an
+    unchanged one the same, on any machine."""
+    text = "convgrade-inputs\0%s\0%s\0%s\0%s" % (assignment, student, submission_hash, salt)
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little") >> 1

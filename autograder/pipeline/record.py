@@ -1,12 +1,21 @@
 """Stage 5, record: a graded submission, once, in one transaction (``docs/architecture.md``).
 
-The gradebook is nbgrader's SQLAlchemy database; convgrade adds two tables to it:
+The gradebook is nbgrader's SQLAlchemy database; convgrade adds four tables to it:
 
 ``convgrade_submission`` - one row per (assignment, student) graded by convgrade:
     ``id, assignment, student, status`` (one of :data:`autograder.records.STATUSES`),
     ``score, max_score`` (autograded points; manual grades live in nbgrader's rows),
-    ``late_penalty, detail, protections`` (JSON list), ``seconds, graded_at,
-    timestamp`` (submission time), ``submission_hash, rng_seed``.
+    ``late_penalty`` (points off, kept apart from ``score``), ``lms_late`` (the LMS
+    marked it LATE, as collect found it), ``detail, protections`` (JSON list), ``seconds, graded_at,
+    timestamp`` (submission time), ``submission_hash, rng_seed, inputs_salt``
+    (the seed of the hidden inputs and the salt ``--new-inputs`` drew), ``typed_id,
+    variant_id, id_check, id_flag`` (the id check of :mod:`autograder.pipeline.identity`).
+``convgrade_deadline`` - one row per assignment whose due date ``convgrade deadline`` set:
+    ``assignment, late_policy`` (:mod:`autograder.pipeline.late_policy` text),
+    ``timezone`` (the one the teacher gave), ``set_at``; the due date itself is nbgrader's
+    ``assignment.duedate`` (UTC), so nbgrader and formgrader see it too.
+``convgrade_roster`` - one row per student of the class list (``convgrade roster``):
+    ``filed_id, lms_id, institutional_id, email, name``.
 ``convgrade_item`` - one row per graded cell of such a submission:
     ``id, submission_id, assignment, student, notebook, grade_id, kind``
     (autograded/manual/task), ``check_ids`` (comma-separated), ``score`` (None while a
@@ -15,7 +24,8 @@ The gradebook is nbgrader's SQLAlchemy database; convgrade adds two tables to it
 :meth:`Store.write` puts a :class:`~autograder.records.SubmissionResult` into both
 nbgrader's rows (``update_or_create_submission``, each ``Grade.auto_score`` and
 ``needs_manual_grade`` as nbgrader's SaveAutoGrades sets them, solution comments,
-the late penalty from nbgrader's configured plugin) and convgrade's rows, through
+the late penalty from the assignment's ``convgrade deadline`` policy, else from
+nbgrader's configured plugin) and convgrade's rows, through
 nbgrader's own :class:`~nbgrader.api.Gradebook` methods bound to one connection
 whose outer transaction commits once: their internal commits become savepoints.
 On SQLite that transaction starts with ``BEGIN IMMEDIATE``, so two writers queue
@@ -40,12 +50,13 @@ import pandas as pd
 from nbgrader import utils as nbutils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import AssignLatePenalties
-from sqlalchemy import (Column, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
+from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
                         create_engine, event, inspect, select)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SAWarning, SQLAlchemyError
 from sqlalchemy.orm import Session, declarative_base, relationship
 
+from autograder.pipeline.late_policy import is_late, parse_policy, read_lms_mark
 from autograder.course import alembic_on_path
 from autograder.errors import GradebookBusy, GradebookError
 
@@ -65,6 +76,7 @@ class SubmissionRow(Base):
     score = Column(Float, nullable=False, default=0.0)
     max_score = Column(Float, nullable=False, default=0.0)
     late_penalty = Column(Float)
+    lms_late = Column(Boolean, default=False)  # the LMS's LATE mark (submitted/STUDENT/NAME/lms.json)
     detail = Column(Text, default="")
     protections = Column(Text, default="[]")
     seconds = Column(Float)
@@ -72,6 +84,11 @@ class SubmissionRow(Base):
     timestamp = Column(DateTime)
     submission_hash = Column(String(64))
     rng_seed = Column(String(32))
+    inputs_salt = Column(String(32), default="")  # set by --new-inputs; part of the seed until the next one
+    typed_id = Column(String(128))      # MY_ID as the notebook types it (assignments with variants)
+    variant_id = Column(String(128))    # whose numbers the by-hand items were graded on
+    id_check = Column(String(16), default="")  # autograder.pipeline.identity.ID_CHECKS
+    id_flag = Column(Text, default="")  # the teacher's line when the typed id is a classmate's
     items = relationship("ItemRow", back_populates="submission", cascade="all, delete-orphan",
                          order_by="ItemRow.id")
 
@@ -96,8 +113,34 @@ class ItemRow(Base):
     submission = relationship("SubmissionRow", back_populates="items")
 
 
+class RosterRow(Base):
+    """One student of the class list (``convgrade roster import``): the ids one person has
+    in the LMS, the institution and convgrade; any but one may be empty."""
+
+    __tablename__ = "convgrade_roster"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    filed_id = Column(String(128), index=True, default="")          # the id submissions are filed under
+    lms_id = Column(String(128), index=True, default="")            # the LMS's user number
+    institutional_id = Column(String(128), index=True, default="")  # student number (SIS User ID, ID number)
+    email = Column(String(256), default="")
+    name = Column(String(256), default="")
+
+
+class DeadlineRow(Base):
+    """An assignment's late policy, set with its due date by ``convgrade deadline``."""
+
+    __tablename__ = "convgrade_deadline"
+
+    assignment = Column(String(128), primary_key=True)
+    late_policy = Column(String(128), nullable=False, default="none")
+    timezone = Column(String(64), nullable=False, default="UTC")
+    set_at = Column(DateTime, nullable=False)
+
+
 SUBMISSION_COLUMNS = [c.name for c in SubmissionRow.__table__.columns]
 ITEM_COLUMNS = [c.name for c in ItemRow.__table__.columns]
+DEADLINE_COLUMNS = [c.name for c in DeadlineRow.__table__.columns]
 
 
 def make_engine(db_url, *, busy_timeout=None):
@@ -226,6 +269,14 @@ class Store:
             raise database_error(exc, self.db_url) from None
         return {student: digest for student, digest in rows}
 
+    def inputs_salts(self, assignment):
+        """``{student: salt}`` of ``assignment``'s recorded submissions (``""``: never
+        drawn anew), so a plain ``--force`` grades on the inputs of the last ``--new-inputs``."""
+        with Session(self.engine) as session:
+            rows = session.execute(select(SubmissionRow.student, SubmissionRow.inputs_salt)
+                                   .where(SubmissionRow.assignment == assignment)).all()
+        return {student: salt or "" for student, salt in rows}
+
     def gradebook_structure(self, assignment):
         """``{notebook: {grade_id, ...}}`` of ``assignment`` in nbgrader's tables, or None
         when the assignment is not in the gradebook (not released)."""
@@ -276,7 +327,7 @@ class Store:
                     continue
                 comment.auto_comment = text
             session.flush()
-            penalty = self._late_penalty(session, gradebook, result, submission)
+            penalty, lms_late = self._late_penalty(session, gradebook, result, submission)
 
             row = session.execute(select(SubmissionRow).where(
                 SubmissionRow.assignment == result.assignment,
@@ -286,11 +337,15 @@ class Store:
                 session.add(row)
             row.items = []
             row.status, row.score, row.max_score = result.status, result.score, result.max_score
-            row.late_penalty, row.detail = penalty, result.detail
+            row.late_penalty, row.lms_late, row.detail = penalty, lms_late, result.detail
             row.protections = json.dumps(list(result.protections))
             row.seconds, row.graded_at = result.seconds, datetime.datetime.utcnow()
             row.timestamp, row.submission_hash = timestamp, result.submission_hash
             row.rng_seed = None if result.rng_seed is None else str(result.rng_seed)
+            if result.rng_seed is not None:  # a result that drew no inputs (a dead worker's) keeps the salt
+                row.inputs_salt = result.inputs_salt
+            row.typed_id, row.variant_id = result.typed_id, result.variant_id
+            row.id_check, row.id_flag = result.id_check, result.id_flag
             for item in result.items:
                 row.items.append(ItemRow(
                     assignment=result.assignment, student=result.student, notebook=item.notebook,
@@ -299,10 +354,16 @@ class Store:
                     misconception=item.misconception, message=item.message))
 
     def _late_penalty(self, session, gradebook, result, submission):
-        """nbgrader's configured late-submission plugin, per notebook, as its
-        AssignLatePenalties preprocessor applies it; returns the total penalty."""
+        """The late penalty of the submission just written, set in nbgrader's notebook
+        rows too; returns ``(total or None when not late, lms_late)``. The assignment's
+        convgrade policy (``convgrade deadline``) when it has one, else nbgrader's
+        configured late-submission plugin, per notebook, as its AssignLatePenalties."""
         session.expire_all()  # the notebooks' scores are SQL expressions over the grades just set
         submission = gradebook.find_submission(result.assignment, result.student)
+        lms_late = read_lms_mark(self.course.submission_dir(result.student, result.assignment))["late"]
+        policy = stored_policy(session, result.assignment)
+        if policy is not None:
+            return apply_late_policy(submission, policy, lms_late), lms_late
         seconds_late = submission.total_seconds_late
         total = 0.0
         penalties = AssignLatePenalties(config=self.course.nbgrader_config())
@@ -315,7 +376,7 @@ class Store:
                 if penalty is not None:
                     notebook.late_submission_penalty = penalties._check_late_penalty(notebook, penalty)
                     total += notebook.late_submission_penalty
-        return total if seconds_late > 0 else None
+        return (total if seconds_late > 0 else None), lms_late
 
     def _write_notebooks(self, result):
         folder = self.course.autograded_path(result.student, result.assignment)
@@ -346,6 +407,7 @@ def ensure_schema(db_url, course_id="default_course"):
             engine = create_engine(db_url, future=True)
             try:
                 Base.metadata.create_all(engine)
+                _add_missing_columns(engine)
             finally:
                 engine.dispose()
             return
@@ -356,11 +418,58 @@ def ensure_schema(db_url, course_id="default_course"):
                 raise
 
 
+def _add_missing_columns(engine):
+    """Give a gradebook made by an older convgrade the columns added since (nullable,
+    so its rows keep their values); create_all makes missing tables only."""
+    found = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        have = {c["name"] for c in found.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in have:
+                kind = column.type.compile(dialect=engine.dialect)
+                try:
+                    with engine.begin() as connection:
+                        connection.exec_driver_sql('ALTER TABLE %s ADD COLUMN "%s" %s'
+                                                   % (table.name, column.name, kind))
+                except SQLAlchemyError:
+                    # another process opening the same gradebook added it first
+                    if column.name not in {c["name"] for c in inspect(engine).get_columns(table.name)}:
+                        raise
+
+
+def stored_policy(session, assignment):
+    """The :class:`~autograder.pipeline.late_policy.LatePolicy` convgrade holds for
+    ``assignment``, or None (then nbgrader's configured plugin applies)."""
+    text = session.execute(select(DeadlineRow.late_policy).where(DeadlineRow.assignment == assignment)).scalar()
+    return None if text is None else parse_policy(text, "the stored late policy of %s" % assignment)
+
+
+def apply_late_policy(submission, policy, lms_late):
+    """Set the late penalty of nbgrader's ``submission`` (a SubmittedAssignment) from
+    ``policy``; return the total penalty (None: not late).
+
+    The penalty is the policy's for the whole assignment (its raw score and marks),
+    spread over the notebooks in order, none taking more than its own score, so
+    nbgrader's per-notebook rows add up to it and pass nbgrader's own check.
+    """
+    seconds_late = submission.total_seconds_late
+    if not is_late(seconds_late, lms_late):
+        for notebook in submission.notebooks:
+            notebook.late_submission_penalty = None
+        return None
+    total = left = policy.penalty(submission.score, submission.max_score, seconds_late, lms_late)
+    for notebook in submission.notebooks:
+        notebook.late_submission_penalty = min(left, float(notebook.score or 0.0))
+        left -= notebook.late_submission_penalty
+    return total
+
+
 def read_table(db_url, which):
-    """convgrade's table ``which`` ("submission" or "item") as a pandas DataFrame; empty
+    """convgrade's table ``which`` ("submission", "item" or "deadline") as a DataFrame; empty
     (with the columns) when the database has no such table."""
     table, columns = {"submission": (SubmissionRow.__table__, SUBMISSION_COLUMNS),
-                      "item": (ItemRow.__table__, ITEM_COLUMNS)}[which]
+                      "item": (ItemRow.__table__, ITEM_COLUMNS),
+                      "deadline": (DeadlineRow.__table__, DEADLINE_COLUMNS)}[which]
     engine = create_engine(db_url, future=True)
     try:
         if not inspect(engine).has_table(table.name):
@@ -415,4 +524,5 @@ def course_lock(course, what="autograde", wait=0.0):
         handle.close()
 
 
-__all__ = ["Store", "SubmissionRow", "ItemRow", "read_table", "course_lock", "ensure_schema"]
+__all__ = ["Store", "SubmissionRow", "ItemRow", "RosterRow", "read_table", "course_lock", "ensure_schema",
+           "DeadlineRow", "stored_policy", "apply_late_policy"]

@@ -4,15 +4,24 @@
 (through :mod:`autograder.publish.export`, so it shows exactly the numbers an export
 writes) and holds, in this order:
 
-1. at a glance: per assignment, how many submissions were graded, the mean and
-   median score, and how many timed out, crashed, could not be read or are missing;
+1. at a glance: per assignment, its due date and late policy, how many submissions
+   have a final grade, the mean and median score, how many timed out, crashed or
+   could not be read; and how many students are in each state
+   (:data:`autograder.records.STATES`: not released, not due, not handed in,
+   collected but not graded, manual marking pending, graded, late);
 2. the score distribution of each assignment (a histogram, in % of the marks);
 3. which items the class finds hardest (mean share of the marks per item);
 4. the most frequent misconceptions across the class, with the explanation the
    students saw (:data:`autograder.language.en.MISCONCEPTIONS`);
-5. students at risk: a mean below :data:`AT_RISK_PERCENT` or a submission that
-   is missing, timed out, crashed or could not be read;
-6. every student's score per assignment.
+5. students at risk, over the assignments that are due only: a mean below
+   :data:`AT_RISK_PERCENT` (nothing handed in counts 0) or a submission not handed in,
+   timed out, crashed or unreadable;
+6. what waits for the teacher: answers to mark by hand (where, in formgrader),
+   submissions collected but not graded, and identity flags grading raised;
+7. every student's score (or state) per assignment.
+
+Only a final grade (state ``graded`` or ``late``) is shown as a score or counted in a
+mean; a student who handed nothing in for a due assignment counts as 0.
 
 Figures are matplotlib PNGs embedded as base64 ``data:`` URIs; the page has no
 script and no external link, so it can be mailed or opened offline. Every string
@@ -38,7 +47,7 @@ from autograder.errors import ConvgradeError
 from autograder.inert.sanitize import csp_meta
 from autograder.language.en import MISCONCEPTIONS, STATUS_WORDS
 from autograder.publish import export
-from autograder.records import STATUSES, TROUBLE_STATUSES
+from autograder.records import FINAL_STATES, STATES, TROUBLE_STATUSES
 
 #: A student whose mean score over the assignments is below this share is at risk.
 AT_RISK_PERCENT = 50.0
@@ -50,10 +59,13 @@ class ReportData:
 
     grades : one row per (assignment, student), :data:`autograder.publish.export.GRADE_COLUMNS`
     items : one row per graded item, :data:`autograder.publish.export.ITEM_COLUMNS`
-    assignments : per assignment: students, graded, mean/median %, one column per status
+    assignments : per assignment: due, late policy, students, final grades, mean/median %,
+        one column per trouble status and one per state
     hardest : per item: mean % of its marks, students on full / zero marks
     misconceptions : per misconception: items and students it was found in, explanation
     at_risk : per student at risk: mean %, the reasons
+    waiting : what waits for the teacher, one row per (assignment, what): students, answers, where
+    flags : identity flags grading raised: student, assignment, the flag
     """
 
     grades: pd.DataFrame
@@ -62,32 +74,50 @@ class ReportData:
     hardest: pd.DataFrame
     misconceptions: pd.DataFrame
     at_risk: pd.DataFrame
+    waiting: pd.DataFrame
+    flags: pd.DataFrame
 
 
 def report_data(course) -> ReportData:
     """Read ``course``'s gradebook and compute the report's tables."""
-    grades = export.read_grades(course)
+    grades = counted_percent(export.read_grades(course))
     items = export.read_items(course)
-    grades = grades.assign(percent=_percent(grades["score"], grades["max_score"]))
     return ReportData(grades=grades, items=items, assignments=assignment_summary(grades),
                       hardest=item_difficulty(items), misconceptions=misconception_counts(items),
-                      at_risk=students_at_risk(grades))
+                      at_risk=students_at_risk(grades), waiting=waiting_work(grades, items),
+                      flags=identity_flags(grades))
+
+
+def counted_percent(grades: pd.DataFrame) -> pd.DataFrame:
+    """``grades`` with ``percent`` (% of the marks, a final grade only, else NaN) and
+    ``counted`` (what a mean counts: ``percent``, 0 for a due assignment not handed in)."""
+    final = grades["state"].isin(FINAL_STATES)
+    percent = _percent(grades["score"], grades["max_score"]).where(final)
+    return grades.assign(percent=percent, counted=percent.where(final, 0.0).where(
+        final | (grades["state"] == "not handed in")))
 
 
 def assignment_summary(grades: pd.DataFrame) -> pd.DataFrame:
-    """Per assignment: ``students``, ``mean_percent``, ``median_percent`` (over every
-    student, missing ones as 0) and one count column per status."""
+    """Per assignment: ``due`` (text), ``late_policy``, ``students``, ``final`` (final
+    grades), ``mean_percent`` and ``median_percent`` (over :func:`counted_percent`'s
+    ``counted``), one count column per trouble status and one per state."""
+    columns = ["assignment", "due", "late_policy", "students", "max_score", "final", "mean_percent",
+               "median_percent", *TROUBLE_STATUSES, *STATES]
     rows = []
     for name, own in grades.groupby("assignment", sort=False):
-        percent = _percent(own["score"], own["max_score"])
-        row = {"assignment": name, "students": len(own), "max_score": float(own["max_score"].max()),
-               "mean_percent": float(percent.mean()), "median_percent": float(percent.median())}
-        counts = own["status"].value_counts()
-        for status in STATUSES:
-            row[status] = int(counts.get(status, 0))
+        due = own["duedate"].iloc[0]
+        due = "" if pd.isna(due) else "%s UTC" % pd.Timestamp(due).strftime("%Y-%m-%d %H:%M")
+        row = {"assignment": name, "due": due,
+               "late_policy": ", ".join(sorted(set(own["late_policy"]) - {""})),
+               "students": len(own), "max_score": float(own["max_score"].max()),
+               "final": int(own["state"].isin(FINAL_STATES).sum()),
+               "mean_percent": float(own["counted"].mean()), "median_percent": float(own["counted"].median())}
+        judged = own[own["state"].isin(FINAL_STATES)]["status"].value_counts()
+        states = own["state"].value_counts()
+        row.update({status: int(judged.get(status, 0)) for status in TROUBLE_STATUSES})
+        row.update({state: int(states.get(state, 0)) for state in STATES})
         rows.append(row)
-    return pd.DataFrame(rows, columns=["assignment", "students", "max_score", "mean_percent",
-                                       "median_percent", *STATUSES])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def item_difficulty(items: pd.DataFrame) -> pd.DataFrame:
@@ -129,19 +159,22 @@ def misconception_counts(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def students_at_risk(grades: pd.DataFrame) -> pd.DataFrame:
-    """Students whose mean score is below :data:`AT_RISK_PERCENT` % or who have a
-    submission in :data:`autograder.records.TROUBLE_STATUSES` (they lost marks to something other
-    than their answers, or handed nothing in); lowest mean first, with the reasons."""
+    """Over the assignments that are due only (``assignment_due``): students whose mean
+    (:func:`counted_percent`'s ``counted``) is below :data:`AT_RISK_PERCENT` %, or who
+    handed nothing in, or have a final grade in :data:`autograder.records.TROUBLE_STATUSES`
+    (marks lost to something other than their answers); lowest mean first, with the reasons.
+    An assignment not due yet, or a grade not final, says nothing about risk."""
     columns = ["student_id", "name", "mean_percent", "reasons"]
     rows = []
-    percent = _percent(grades["score"], grades["max_score"])
-    for student_id, own in grades.assign(percent=percent).groupby("student_id", sort=True):
-        mean = float(own["percent"].mean())
+    for student_id, own in grades[grades["assignment_due"].astype(bool)].groupby("student_id", sort=True):
+        mean = float(own["counted"].mean()) if own["counted"].notna().any() else float("nan")
         reasons = []
         if mean < AT_RISK_PERCENT:
             reasons.append("mean score %.0f%% (below %.0f%%)" % (mean, AT_RISK_PERCENT))
         for row in own.itertuples(index=False):
-            if row.status in TROUBLE_STATUSES:
+            if row.state == "not handed in":
+                reasons.append("%s: %s" % (row.assignment, row.state))
+            elif row.state in FINAL_STATES and row.status in TROUBLE_STATUSES:
                 reasons.append("%s: %s" % (row.assignment, STATUS_WORDS.get(row.status, row.status)))
         if reasons:
             first = own.iloc[0]
@@ -150,6 +183,36 @@ def students_at_risk(grades: pd.DataFrame) -> pd.DataFrame:
                          "reasons": "; ".join(reasons)})
     table = pd.DataFrame(rows, columns=columns)
     return table.sort_values(["mean_percent", "student_id"], kind="stable").reset_index(drop=True)
+
+
+def waiting_work(grades: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """What waits for the teacher, one row per (assignment, what): ``what`` ("manual
+    marking pending" or "collected, not graded"), ``students`` (their ids), ``answers``
+    (answers to mark by hand), ``items`` (which) and ``where`` (what to open or run)."""
+    columns = ["assignment", "what", "students", "answers", "items", "where"]
+    rows = []
+    for (name, state), own in grades[grades["state"].isin(export.UNFINISHED_STATES)].groupby(
+            ["assignment", "state"], sort=True):
+        row = {"assignment": name, "what": state, "students": ", ".join(sorted(own["student_id"])),
+               "answers": int(own["pending_items"].sum()), "items": "", "where": ""}
+        if state == "manual marking pending":
+            mine = items[(items["assignment"] == name) & items["needs_manual_grade"]]
+            notebooks = sorted(set(mine["notebook"]))
+            row["items"] = ", ".join(sorted(set(mine["grade_id"])))
+            row["where"] = "; ".join("formgrader: Manual Grading \u203a %s \u203a %s (/formgrader/gradebook/%s/%s)"
+                                     % (name, nb, name, nb) for nb in notebooks)
+        else:
+            row["where"] = "run: convgrade autograde %s" % name
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def identity_flags(grades: pd.DataFrame) -> pd.DataFrame:
+    """The identity flags grading raised (``convgrade_submission.id_flag``, e.g. a student
+    who typed a classmate's id): ``student_id, assignment, flag``."""
+    flagged = grades[grades["id_flag"].astype(str).str.strip() != ""]
+    return flagged.reindex(columns=["student_id", "assignment", "id_flag"]).rename(
+        columns={"id_flag": "flag"}).reset_index(drop=True)
 
 
 def build_report(course, output="report.html") -> Path:
@@ -182,17 +245,24 @@ def render_html(data: ReportData, title="convgrade report") -> str:
 
     parts.append("<h2>1. At a glance</h2>")
     parts.append(_headlines(data))
-    parts.append("<p>Scores are in percent of the marks. Students who handed nothing in count "
-                 "as 0%. <em>Ran out of time</em>, <em>crashed</em> and <em>could not be "
+    parts.append("<p>Scores are in percent of the marks and count final grades only (graded, or "
+                 "graded and late); a student who handed nothing in for an assignment that is due "
+                 "counts as 0%%. <em>Ran out of time</em>, <em>crashed</em> and <em>could not be "
                  "read</em> mean the notebook itself stopped the grading; look at those "
-                 "students' work yourself.</p>")
-    parts.append(_table(summary.assign(
+                 "students' work yourself.</p>".replace("%%", "%"))
+    parts.append(_table(summary.reindex(columns=["assignment", "due", "late_policy", "max_score", "final",
+                                                 "mean_percent", "median_percent", *TROUBLE_STATUSES]).assign(
         mean_percent=summary["mean_percent"].map(_pct), median_percent=summary["median_percent"].map(_pct),
         max_score=summary["max_score"].map(_num)).rename(columns={
-            "assignment": "Assignment", "students": "Students", "max_score": "Marks",
-            "mean_percent": "Mean", "median_percent": "Median", "graded": "Graded",
+            "assignment": "Assignment", "due": "Due", "late_policy": "Late policy", "max_score": "Marks",
+            "final": "Final grades", "mean_percent": "Mean", "median_percent": "Median",
             "timeout": "Ran out of time", "crashed": "Crashed", "corrupt": "Could not be read",
-            "missing": "Nothing handed in", "error": "Grading error"})))
+            "missing": "Notebook missing", "error": "Grading error"})))
+    parts.append("<p>Where each student stands, per assignment. Only <em>graded</em> and "
+                 "<em>late</em> are grades an export writes; every other state is left empty "
+                 "there, never 0.</p>")
+    parts.append(_table(summary.reindex(columns=["assignment", *STATES]).rename(
+        columns={"assignment": "Assignment", **{state: state.capitalize() for state in STATES}})))
 
     parts.append("<h2>2. Score distribution per assignment</h2>")
     parts.append("<p>How many students scored in each band. A peak on the left means many "
@@ -233,8 +303,9 @@ def render_html(data: ReportData, title="convgrade report") -> str:
 
     parts.append("<h2>5. Students at risk</h2>")
     risk = data.at_risk
-    parts.append("<p>Students whose mean score is below %.0f%%, or who have a submission that "
-                 "is missing, ran out of time, crashed or could not be read.</p>" % AT_RISK_PERCENT)
+    parts.append("<p>Over the assignments that are due only: students whose mean score is below "
+                 "%.0f%%, or who handed nothing in, or whose submission ran out of time, crashed or "
+                 "could not be read.</p>" % AT_RISK_PERCENT)
     if len(risk):
         parts.append(_table(risk.assign(mean_percent=risk["mean_percent"].map(_pct)).rename(
             columns={"student_id": "Student", "name": "Name", "mean_percent": "Mean score",
@@ -242,7 +313,10 @@ def render_html(data: ReportData, title="convgrade report") -> str:
     else:
         parts.append("<p>No student is at risk.</p>")
 
-    parts.append("<h2>6. All students</h2>")
+    parts.append("<h2>6. Waiting for you</h2>")
+    parts.append(_waiting_section(data))
+
+    parts.append("<h2>7. All students</h2>")
     parts.append(_table(_student_table(grades)))
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -260,22 +334,53 @@ def _headlines(data):
         students = int(top["students"])
         lines.append("Most common misconception: <b>%s</b> (%d student%s)."
                      % (_esc(_readable(top["misconception"])), students, "s" * (students != 1)))
+    pending = data.waiting[data.waiting["what"] == "manual marking pending"]
+    if len(pending):
+        answers = int(pending["answers"].sum())
+        lines.append("<b>%d answer%s</b> wait%s for manual marking in formgrader (section 6)."
+                     % (answers, "s" * (answers != 1), "s" * (answers == 1)))
     n = len(data.at_risk)
     lines.append("%s at risk (section 5)." % ("No student is" if n == 0 else
                                             "<b>%d student%s</b> %s" % (n, "s" * (n != 1), "are" if n != 1 else "is")))
     return "<ul>%s</ul>" % "".join("<li>%s</li>" % line for line in lines)
 
 
+def _waiting_section(data):
+    """Section 6: answers to mark by hand, submissions to grade, identity flags."""
+    parts = []
+    if len(data.waiting):
+        parts.append("<p>Grades that are not final yet: an export leaves them empty until this is done.</p>")
+        parts.append(_table(data.waiting.rename(columns={
+            "assignment": "Assignment", "what": "What", "students": "Students", "answers": "Answers to mark",
+            "items": "Items", "where": "Where"})))
+    else:
+        parts.append("<p>Nothing waits for you: every collected submission is graded, every answer marked.</p>")
+    if len(data.flags):
+        parts.append("<p>Identity flags: look at these submissions before you publish their grades.</p>")
+        parts.append(_table(data.flags.rename(columns={"student_id": "Student", "assignment": "Assignment",
+                                                       "flag": "Flag"}), row_class="risk"))
+    return "\n".join(parts)
+
+
+def _student_cell(row):
+    """'score / marks' for a final grade (with its status or late penalty), else the state."""
+    if row.state not in FINAL_STATES:
+        return row.state
+    notes = [] if row.status == "graded" else [STATUS_WORDS.get(row.status, row.status)]
+    if row.state == "late":
+        notes.append("late: %s off, %s" % (_num(row.late_submission_penalty), row.late_policy))
+    return "%s / %s%s" % (_num(row.score), _num(row.max_score), " (%s)" % "; ".join(notes) if notes else "")
+
+
 def _student_table(grades):
-    """Wide table: one row per student, one 'score / marks (status)' column per assignment."""
-    cells = grades.assign(cell=[
-        "%s / %s%s" % (_num(r.score), _num(r.max_score),
-                       "" if r.status == "graded" else " (%s)" % STATUS_WORDS.get(r.status, r.status))
-        for r in grades.itertuples(index=False)])
+    """Wide table: one row per student, one 'score / marks (status)' or state column per
+    assignment, and the mean over the due assignments."""
+    cells = grades.assign(cell=[_student_cell(r) for r in grades.itertuples(index=False)])
     wide = cells.pivot(index="student_id", columns="assignment", values="cell")
     wide = wide.reindex(columns=list(dict.fromkeys(grades["assignment"])))
     first = cells.groupby("student_id").first()
-    wide.insert(0, "Mean", cells.groupby("student_id")["percent"].mean().map(_pct))
+    due = cells[cells["assignment_due"].astype(bool)]
+    wide.insert(0, "Mean", due.groupby("student_id")["counted"].mean().reindex(wide.index).map(_pct))
     wide.insert(0, "Name", [_full_name(r.first_name, r.last_name) for r in first.loc[wide.index].itertuples()])
     return wide.reset_index().rename(columns={"student_id": "Student"})
 
@@ -291,7 +396,7 @@ def _distribution_figure(grades):
     bins = np.linspace(0, 100, 11)
     for ax, name in zip(axes, names):
         own = grades[grades["assignment"] == name]
-        ax.hist(own["percent"].clip(0, 100), bins=bins, color="#4477aa", edgecolor="white")
+        ax.hist(own["percent"].dropna().clip(0, 100), bins=bins, color="#4477aa", edgecolor="white")
         ax.set_title(name)
         ax.set_xlabel("score (% of the marks)")
         ax.set_ylabel("students")
@@ -372,7 +477,7 @@ def _percent(score, max_score):
 
 
 def _pct(value):
-    return "%.0f%%" % value
+    return "" if pd.isna(value) else "%.0f%%" % value
 
 
 def _num(value):

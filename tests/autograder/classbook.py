@@ -9,7 +9,9 @@ state what each export row must hold without computing it the way the code does.
 """
 from __future__ import annotations
 
+import atexit
 import shutil
+import tempfile
 from pathlib import Path
 
 from autograder.course import Course
@@ -65,7 +67,7 @@ EXPECTED_STATUS = {("ana", "ps1"): "graded", ("ana", "ps2"): "graded", ("ben", "
                    ("dan", "ps1"): "timeout", ("dan", "ps2"): "graded"}
 
 
-_BUILT = []  # the first course built in this process: later ones copy its gradebook
+_BUILT = []  # the gradebook of the first course built in this process, as built: later ones copy it
 
 
 def make_course(root: Path) -> Course:
@@ -79,10 +81,15 @@ def make_course(root: Path) -> Course:
     shutil.copy(ROOT / "autograder" / "nbgrader_config.py", root / "nbgrader_config.py")
     course = Course(root)
     if _BUILT:
-        shutil.copy(_BUILT[0].sqlite_path, course.sqlite_path)
+        shutil.copy(_BUILT[0], course.sqlite_path)
         return course
     _fill(course)
-    _BUILT.append(course)
+    # a pristine copy of its own: a caller may change this course's gradebook (statebook does)
+    folder = tempfile.mkdtemp(prefix="classbook-")
+    atexit.register(shutil.rmtree, folder, True)
+    pristine = Path(folder) / "gradebook.db"
+    shutil.copy(course.sqlite_path, pristine)
+    _BUILT.append(pristine)
     return course
 
 

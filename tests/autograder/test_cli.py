@@ -4,6 +4,7 @@ the command's `main` in process (the same code the console script runs); one run
 installed script to prove the same holds for a real process."""
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import time
@@ -69,7 +70,7 @@ def test_unknown_course_assignment_student_and_folder(capsys, course, tmp_path):
           r"student 'zed' has no submission of ps2")
     fails(capsys, ["--course", course, "feedback", "ps2", "--student", "zed"], r"student 'zed' has no autograded ps2")
     fails(capsys, ["--course", course, "collect", "ps2", "--from", tmp_path / "missing"], r"no such file or folder")
-    fails(capsys, ["--course", course, "release", "ps2"], r"release/ps2 already exists; pass --force")
+    fails(capsys, ["autograde", "ps9", "--course", course], r"unknown assignment 'ps9': source/ has ps1, ps2")
     fails(capsys, ["--course", tmp_path, "autograde", "ps2"], r"has no source/ folder")
 
 
@@ -158,3 +159,60 @@ def test_a_bad_database_url_is_one_line(capsys, course):
           r"nbgrader could not generate release/ps2: OperationalError: .*unable to open database file")
     fails(capsys, ["--course", course, "--db", "sqlite:////no/such/folder/gradebook.db", "autograde", "ps2"],
           r"cannot open the gradebook .*does its folder exist")
+
+
+def test_global_options_work_after_the_subcommand_too(capsys, course):
+    parser = cli.build_parser()
+    after = parser.parse_args(["autograde", "ps2", "--course", "A", "--db", "sqlite:///x.db", "-v"])
+    assert (after.course, after.db, after.verbose) == ("A", "sqlite:///x.db", True)
+    before = parser.parse_args(["--course", "A", "-v", "autograde", "ps2"])
+    assert (before.course, before.db, before.verbose) == ("A", None, True)  # the subcommand does not reset them
+    assert parser.parse_args(["--course", "A", "export", "--course", "B"]).course == "B"  # the later one wins
+    assert cli.main(["key", "ps1", "--student", "ada", "--course", str(course)]) == 0
+    assert "answer key of ps1 for ada:" in capsys.readouterr().out
+    # --db after the subcommand is the gradebook used (autograde's own --db is the same option)
+    fails(capsys, ["autograde", "ps2", "--course", course, "--db", "sqlite:////no/such/folder/gradebook.db"],
+          r"cannot open the gradebook .*no/such/folder")
+    fails(capsys, ["autograde", "ps2", "--workers", "0", "--course", course],
+          r"--workers must be a whole number >= 1, got '0' \(see `convgrade autograde --help`\)$")
+
+
+def test_the_course_comes_from_the_environment_or_a_parent_folder(capsys, course, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("CONVGRADE_COURSE", str(course))
+    assert cli.main(["key", "ps1", "--student", "ada"]) == 0
+    monkeypatch.setenv("CONVGRADE_COURSE", str(tmp_path / "nowhere"))
+    assert cli.main(["key", "ps1", "--student", "ada", "--course", str(course)]) == 0  # --course wins
+    fails(capsys, ["key", "ps1", "--student", "ada"], r"course directory .*nowhere does not exist")
+    monkeypatch.delenv("CONVGRADE_COURSE")
+    monkeypatch.chdir(course / "submitted" / "ada" / "ps2")  # inside the course: its folder is found
+    assert cli.main(["key", "ps1", "--student", "ada"]) == 0
+
+
+def _subcommands():
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(commands.choices, convgrade=parser)
+
+
+@pytest.mark.parametrize("name", sorted(_subcommands()))
+def test_every_option_says_its_default(name):
+    """`convgrade [COMMAND] --help`: every option's help ends with its default; every
+    positional argument is explained; the global options are there after a command too."""
+    parser = _subcommands()[name]
+    text = parser.format_help()
+    blocks = {}
+    for block in re.split(r"\n(?=  -)", text.split("\noptions:\n", 1)[1]):
+        blocks[block.split()[0].rstrip(",")] = " ".join(block.split())
+    for action in parser._actions:
+        if isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
+            continue
+        if not action.option_strings:
+            assert action.help or isinstance(action, argparse._SubParsersAction), (name, action.dest)
+            continue
+        shown = blocks[action.option_strings[0]]
+        assert re.search(r"\(default: [^)]+\)", shown), (name, shown)
+    for option in ("--course", "--db", "-v"):
+        assert option in blocks, (name, option)

@@ -22,7 +22,14 @@ Where the layouts come from:
   identifying the user that the teacher maps to user id, username, ID number
   (`useridnumber`) or email address (`useremail`), and grade columns mapped to grade
   items; Moodle's own fixture grade/tests/fixtures/grade_import.csv is
-  `First name,Last name,Email address,Manual item 1`.
+  `First name,Last name,Email address,Manual item 1`. Its loader
+  (grade/import/csv/classes/load_data.php) reads "" or "-" as "no grade", refuses any
+  other non-number in a grade cell, and stops the whole import at a row whose user
+  field is blank.
+
+No export may invent a grade: the states of tests/autograder/statebook.py (released
+only, not due, not handed in, collected but not graded, waiting for manual marking)
+must come out empty, never 0.
 """
 from __future__ import annotations
 
@@ -40,11 +47,18 @@ from autograder.publish import export
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import classbook  # noqa: E402
+import statebook  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     return classbook.make_course(tmp_path_factory.mktemp("export") / "course")
+
+
+@pytest.fixture(scope="module")
+def states(tmp_path_factory):
+    """The class with every state, deadlines and late work (statebook.py)."""
+    return statebook.make_course(tmp_path_factory.mktemp("export-states") / "course")
 
 
 def _csv_rows(path):
@@ -57,21 +71,24 @@ def test_nbgrader_format_keeps_nbgraders_columns_and_adds_status(course, tmp_pat
     path = export.export_grades(course, "nbgrader", tmp_path / "grades.csv")
     header = _csv_rows(path)[0]
     assert header == ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
-                      "raw_score", "late_submission_penalty", "score", "max_score", "status"]
+                      "raw_score", "late_submission_penalty", "score", "max_score", "status", "state",
+                      "late_policy"]
 
 
 def test_nbgrader_format_has_one_row_per_student_and_assignment_with_scores_and_status(course, tmp_path):
     grades = pd.read_csv(export.export_grades(course, "nbgrader", tmp_path / "g.csv"),
                          dtype={"student_id": str}, keep_default_na=False)
-    got = {(r.student_id, r.assignment): (r.score, r.status) for r in grades.itertuples()}
-    want = {key: (classbook.EXPECTED_SCORES[key], classbook.EXPECTED_STATUS[key])
-            for key in classbook.EXPECTED_SCORES}
+    got = {(r.student_id, r.assignment): (r.score and float(r.score), r.status, r.state)
+           for r in grades.itertuples()}
+    want = {key: (classbook.EXPECTED_SCORES[key], classbook.EXPECTED_STATUS[key], "graded")
+            for key in classbook.EXPECTED_SCORES if key[0] != "cy"}
+    want.update({("cy", a): ("", "", "not handed in") for a in ("ps1", "ps2")})
     assert got == want
     assert set(grades["max_score"]) == {5.0}
-    # the student who handed in nothing still has a row per assignment, with score 0
+    # the student who handed in nothing still has a row per assignment, with no score: not 0
     cy = grades[grades["student_id"] == "cy"]
-    assert sorted(cy["assignment"]) == ["ps1", "ps2"] and (cy["score"] == 0).all()
-    assert (cy["status"] == "missing").all() and (cy["timestamp"] == "").all()
+    assert sorted(cy["assignment"]) == ["ps1", "ps2"] and (cy["raw_score"] == "").all()
+    assert (cy["timestamp"] == "").all()
 
 
 def test_manual_grades_from_formgrader_count(course):
@@ -113,7 +130,7 @@ def test_items_say_which_answers_wait_for_the_teacher(course):
 def test_item_scores_add_up_to_the_submission_scores(course):
     items, grades = export.read_items(course), export.read_grades(course)
     per_submission = items.groupby(["student_id", "assignment"])["score"].sum()
-    for row in grades[grades["status"] != "missing"].itertuples():
+    for row in grades[grades["state"].isin(["graded", "late"])].itertuples():
         assert per_submission[(row.student_id, row.assignment)] == pytest.approx(row.raw_score)
 
 
@@ -144,10 +161,12 @@ def test_canvas_file_follows_canvas_import_layout(course, tmp_path):
     assignments, points, students = canvas_import(rows)
     assert assignments == ["ps1", "ps2"]
     assert points == {"ps1": "5", "ps2": "5"}
-    assert set(students) == set(classbook.STUDENTS), "convgrade ids go to SIS Login ID"
+    # cy has no grade at all: no row (an empty one would clear Canvas's grades)
+    assert set(students) == set(classbook.STUDENTS) - {"cy"}, "convgrade ids go to SIS Login ID"
     assert students["ana"]["name"] == "Alves, Ana"
     for (student, assignment), score in classbook.EXPECTED_SCORES.items():
-        assert float(students[student]["grades"][assignment]) == score
+        if student != "cy":
+            assert float(students[student]["grades"][assignment]) == score
 
 
 def test_canvas_columns_carry_canvas_assignment_ids_when_known(course):
@@ -168,13 +187,141 @@ def test_moodle_file_follows_moodle_import_layout(course, tmp_path):
     path = export.export_grades(course, "moodle", tmp_path / "moodle.csv")
     frame = pd.read_csv(path, dtype={"ID number": str}, keep_default_na=False)
     assert list(frame.columns) == ["First name", "Last name", "ID number", "Email address", "ps1", "ps2"]
-    assert frame["ID number"].is_unique and set(frame["ID number"]) == set(classbook.STUDENTS)
+    assert frame["ID number"].is_unique and set(frame["ID number"]) == set(classbook.STUDENTS) - {"cy"}
     by_id = frame.set_index("ID number")
     assert by_id.loc["ana", "Email address"] == "ana@school.example"
     assert by_id.loc["ben", "Email address"] == ""  # no email in the gradebook: left empty, not "None"
     for (student, assignment), score in classbook.EXPECTED_SCORES.items():
-        assert by_id.loc[student, assignment] == score
+        if student != "cy":
+            assert by_id.loc[student, assignment] == score
     assert pd.api.types.is_numeric_dtype(frame["ps1"]) and pd.api.types.is_numeric_dtype(frame["ps2"])
+
+
+# -- states: no grade invented -----------------------------------------------------------------
+FINAL = ("graded", "late")
+
+
+def test_every_state_is_exported_and_only_final_grades_have_a_score(states, tmp_path):
+    rows = list(csv.DictReader(open(export.export_grades(states, "nbgrader", tmp_path / "g.csv"),
+                                    newline="", encoding="utf-8")))
+    got = {(r["student_id"], r["assignment"]): (r["state"], r["score"]) for r in rows}
+    assert set(got) == set(statebook.EXPECTED)
+    for key, (state, score) in statebook.EXPECTED.items():
+        shown = got[key]
+        assert shown[0] == state, key
+        if state in FINAL:
+            assert float(shown[1]) == pytest.approx(score, abs=0.005), key
+        else:
+            assert shown[1] == "", "%s is %r: its score must be empty, not %r" % (key, state, shown[1])
+    for r in rows:
+        if r["state"] not in FINAL:
+            assert r["raw_score"] == r["late_submission_penalty"] == r["score"] == "", r
+    late = {r["student_id"]: r for r in rows if r["state"] == "late"}
+    assert (late["ben"]["raw_score"], late["ben"]["late_submission_penalty"], late["ben"]["late_policy"]) == \
+        ("10.0", "3.0", "per-hour:10")
+
+
+@pytest.mark.parametrize("fmt", ["canvas", "moodle"])
+def test_a_released_only_assignment_and_an_ungraded_submission_never_export_as_0(states, tmp_path, fmt):
+    rows = _csv_rows(export.export_grades(states, fmt, tmp_path / "x.csv"))
+    header = rows[0]
+    id_column = header.index("SIS Login ID" if fmt == "canvas" else "ID number")
+    cells = {(row[id_column], name): value for row in rows[1:] if "Points Possible" not in row[0]
+             for name, value in zip(header, row) if name in ("ps1", "ps2", "ps3", "ps4", "ps5")}
+    for (student, assignment), (state, _score) in statebook.EXPECTED.items():
+        if (student, assignment) in cells and state not in FINAL:
+            assert cells[(student, assignment)] == "", (student, assignment, state)
+    # released only (ps3), never released (ps4): no column at all, so the LMS creates or clears nothing
+    assert "ps3" not in header and "ps4" not in header
+    # cy (nothing final: collected ps5, handed in nothing else) has no row; dan waits for marking
+    assert ("cy", "ps5") not in cells and cells[("dan", "ps5")] == "" and cells[("dan", "ps2")] == "2"
+
+
+def test_canvas_file_column_by_column(states, tmp_path):
+    rows = _csv_rows(export.export_grades(states, "canvas", tmp_path / "canvas.csv"))
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "ps5", "ps1", "ps2"]
+    assert rows[1][0].strip() == "Points Possible" and rows[1][1:5] == ["", "", "", ""]
+    assert rows[1][5:] == ["10", "5", "5"]
+    assignments, points, students = canvas_import(rows)
+    # fay has no final grade anywhere: no row; every other student's Canvas user id is filled
+    assert set(students) == {"ana", "ben", "dan", "eve"}
+    by_login = {row[3]: row for row in rows[2:]}
+    assert {login: row[1] for login, row in by_login.items()} == {
+        "ana": "1001", "ben": "2002", "dan": "4004", "eve": "5005"}
+    assert students["eve"]["name"] == "Eng, Eve"
+    assert students["ana"]["grades"]["ps5"] == "7.2" and students["ben"]["grades"]["ps5"] == "7"
+    assert students["eve"]["grades"]["ps5"] == "3" and students["dan"]["grades"]["ps5"] == ""
+
+
+def test_canvas_sis_user_id_comes_from_the_class_list_when_there_is_one(states, tmp_path):
+    url = statebook.gradebook_copy(
+        states, tmp_path, "CREATE TABLE IF NOT EXISTS convgrade_roster (id INTEGER PRIMARY KEY, filed_id TEXT, "
+        "lms_id TEXT, institutional_id TEXT, email TEXT, name TEXT, source TEXT)",
+        "INSERT INTO convgrade_roster (filed_id, institutional_id) VALUES ('ana', 's1234567')")
+    rows = _csv_rows(export.export_grades(url, "canvas", tmp_path / "c.csv"))
+    assert {row[3]: row[2] for row in rows[2:]}["ana"] == "s1234567"
+
+
+def test_moodle_file_column_by_column(states, tmp_path):
+    rows = _csv_rows(export.export_grades(states, "moodle", tmp_path / "moodle.csv"))
+    assert rows[0] == ["First name", "Last name", "ID number", "Email address", "ps5", "ps1", "ps2"]
+    assert all(row[2] for row in rows[1:]), "a blank user field stops Moodle's whole import"
+    by_id = {row[2]: dict(zip(rows[0], row)) for row in rows[1:]}
+    assert set(by_id) == {"ana", "ben", "dan", "eve"}
+    assert by_id["eve"]["Email address"] == "eve@school.example"
+    for row in rows[1:]:
+        for value in row[4:]:
+            assert value == "" or re.fullmatch(r"\d+(\.\d+)?", value), "Moodle refuses text in a grade: %r" % value
+    assert (by_id["ana"]["ps5"], by_id["ben"]["ps5"], by_id["dan"]["ps5"]) == ("7.2", "7", "")
+
+
+def test_export_names_each_grade_waiting_for_work_and_counts_the_empty_ones(states, tmp_path, capsys):
+    from autograder.cli import main
+
+    assert main(["--course", str(states.root), "export", "--format", "canvas", "-o", str(tmp_path / "c.csv"),
+                 "--assignment", "ps5"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "convgrade: warning: ps5: cy: collected, not graded (run `convgrade autograde ps5`); its grade is left empty",
+        "convgrade: warning: ps5: dan: manual marking pending (1 answer to mark in formgrader); its grade is left "
+        "empty",
+        "convgrade: warning: 3 grades left empty: 1 not handed in, 1 collected, not graded, 1 manual marking pending"]
+
+
+def test_assignment_and_student_filters(states, tmp_path):
+    path = export.export_grades(states, "nbgrader", tmp_path / "g.csv", assignments=["ps5", "ps1"],
+                                students=["ben", "eve"])
+    rows = list(csv.DictReader(open(path, newline="", encoding="utf-8")))
+    assert sorted((r["student_id"], r["assignment"]) for r in rows) == [
+        ("ben", "ps1"), ("ben", "ps5"), ("eve", "ps1"), ("eve", "ps5")]
+    canvas = _csv_rows(export.export_grades(states, "canvas", tmp_path / "c.csv", assignments=["ps1"]))
+    assert canvas[0][5:] == ["ps1"]
+    items = pd.read_csv(export.export_grades(states, "items", tmp_path / "i.csv", students=["dan"]),
+                        keep_default_na=False)
+    assert set(items["student_id"]) == {"dan"}
+    essay = items[(items["assignment"] == "ps5") & (items["grade_id"] == "essay")].iloc[0]
+    assert essay["score"] == "" and essay["needs_manual_grade"], "an unmarked answer has no score, not 0"
+    for option, kwargs in (("--assignment 'ps9'", {"assignments": ["ps9"]}),
+                           ("--student 'zed'", {"students": ["zed"]})):
+        with pytest.raises(ConvgradeError, match=re.escape(option) + ".*it has"):
+            export.export_grades(states, "nbgrader", tmp_path / "x.csv", **kwargs)
+
+
+def test_scores_are_rounded(states, tmp_path):
+    def ana_ps5(decimals, fmt="nbgrader"):
+        path = export.export_grades(states, fmt, tmp_path / ("%s%d.csv" % (fmt, decimals)), decimals=decimals)
+        rows = list(csv.DictReader(open(path, newline="", encoding="utf-8")))
+        if fmt == "nbgrader":
+            row = next(r for r in rows if (r["student_id"], r["assignment"]) == ("ana", "ps5"))
+            return row["raw_score"], row["score"]
+        return next(r for r in rows if "ana" in (r.get("ID number"), r.get("SIS Login ID")))["ps5"]
+
+    # the gradebook holds 2.1989080000000003 + 5 = 7.198908000000001
+    assert ana_ps5(2) == ("7.2", "7.2")
+    assert ana_ps5(3) == ("7.199", "7.199")
+    assert ana_ps5(0, "canvas") == "7" and ana_ps5(4, "moodle") == "7.1989"
+    with pytest.raises(ConvgradeError, match="--decimals 9"):
+        export.export_grades(states, "nbgrader", tmp_path / "x.csv", decimals=9)
 
 
 # -- errors ----------------------------------------------------------------------------------
@@ -200,8 +347,9 @@ def test_a_course_graded_by_stock_nbgrader_alone_exports_as_graded(course, tmp_p
         db.execute("DROP TABLE convgrade_submission")
     url = "sqlite:///%s" % copy
     grades = export.read_grades(url)
-    got = {(r.student_id, r.assignment): (r.score, r.status) for r in grades.itertuples()}
-    assert got == {key: (score, "missing" if key[0] == "cy" else "graded")
+    got = {(r.student_id, r.assignment): (None if pd.isna(r.score) else r.score, r.status, r.state)
+           for r in grades.itertuples()}
+    assert got == {key: (None, "", "not handed in") if key[0] == "cy" else (score, "graded", "graded")
                    for key, score in classbook.EXPECTED_SCORES.items()}
     items = export.read_items(url)
     assert set(items["check_ids"]) == {""} and items["misconception"].isna().all()
@@ -236,15 +384,18 @@ def test_export_of_real_grading_agrees_with_nbgrader_export(nbgrader_course, tmp
                        keep_default_na=False)
     nbgrader_course.nbgrader("export", "--to=%s" % (tmp_path / "theirs.csv"))
     theirs = pd.read_csv(tmp_path / "theirs.csv", dtype=str, keep_default_na=False)
-    assert list(ours.columns) == list(theirs.columns) + ["status"]
+    assert list(ours.columns) == list(theirs.columns) + ["status", "state", "late_policy"]
     key = ["assignment", "student_id"]
     ours, theirs = ours.sort_values(key).reset_index(drop=True), theirs.sort_values(key).reset_index(drop=True)
+    def number(column):  # ours are rounded to 2 decimals (the default), nbgrader's are not
+        return column.endswith("score") or column.endswith("penalty")
+
     for column in ("assignment", "student_id", "raw_score", "late_submission_penalty", "score", "max_score"):
-        assert [float(v) if column.endswith("score") or column.endswith("penalty") else v for v in ours[column]] == \
-            [float(v) if column.endswith("score") or column.endswith("penalty") else v for v in theirs[column]], column
+        assert [float(v) if number(column) else v for v in ours[column]] == \
+            [round(float(v), 2) if number(column) else v for v in theirs[column]], column
     scores = dict(zip(ours["student_id"], ours["score"].astype(float)))
     assert scores["s01"] == 17.0 and 0.0 < scores["s02"] < 17.0
-    assert set(ours["status"]) == {"graded"}
+    assert set(ours["status"]) == {"graded"} and set(ours["state"]) == {"graded"}
     items = export.read_items(course)
     flipped = items[(items["student_id"] == "s02") & (items["grade_id"] == "test_conv2d")].iloc[0]
     assert flipped["misconception"] == "flipped_kernel" and flipped["check_ids"] == "ps2.conv2d"

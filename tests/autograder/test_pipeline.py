@@ -220,7 +220,9 @@ def test_broken_notebooks_say_why(graded_class):
     assert "does not look like this assignment's notebook" in detail["jay"]
     assert "ps2.ipynb missing" in detail["hal"]
     out = graded_class["autograde"].stdout
-    assert re.search(r"gus: corrupt, 0 of 17", out) and re.search(r"hal: missing, 0 of 17", out), out
+    # the per-student table: student, status, score/max, reason (only where not graded)
+    assert re.search(r"\n  gus +corrupt +0/17  .*not valid JSON", out), out
+    assert re.search(r"\n  hal +missing +0/17  ", out) and re.search(r"\n  ada +graded +17/17\n", out), out
     assert "graded 10 submission(s) of ps2" in out and "with 2 workers" in out
     assert "isolation: bubblewrap" in out
 

@@ -391,9 +391,11 @@ def test_collect_from_nbgraders_exchange_takes_each_students_newest(released, tm
                          ("amy+ps1+2024-01-04 10:00:00.000000 UTC+cccc", "other")):
         (inbound / name).mkdir(parents=True)
         (inbound / name / "ps2.ipynb").write_bytes(notebook_bytes(marker))
+        (inbound / name / "submission_secret.txt").write_text("0f3c")  # nbgrader's submit adds it
     report = collect(released, "ps2")
     assert placed_marker(released, "amy") == "'new'"
     assert any("older submission of amy" in reason for _, reason in report.unplaced)
+    assert not any("submission_secret" in where for where, _ in report.unplaced), report.unplaced
 
 
 def test_collect_of_an_unknown_assignment_is_an_error(released):

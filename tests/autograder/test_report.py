@@ -19,12 +19,14 @@ import pytest
 from autograder.errors import ConvgradeError
 from autograder.publish import export
 from autograder.publish import report
+from autograder.records import STATES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import classbook  # noqa: E402
+import statebook  # noqa: E402
 
 SECTIONS = ["1. At a glance", "2. Score distribution per assignment", "3. Which items the class finds hardest",
-            "4. Most frequent misconceptions", "5. Students at risk", "6. All students"]
+            "4. Most frequent misconceptions", "5. Students at risk", "6. Waiting for you", "7. All students"]
 
 
 class Page(HTMLParser):
@@ -114,7 +116,7 @@ def test_student_strings_are_escaped(html_text, page):
     assert "&lt;script&gt;alert(&#x27;name&#x27;)&lt;/script&gt;" in html_text
     assert "<img src=x" not in html_text
     # the hostile name is shown as text in the at-risk and all-students tables
-    names = [row["Name"] for row in page.table("6. All students")]
+    names = [row["Name"] for row in page.table("7. All students")]
     assert "%s Dekker" % classbook.HOSTILE_NAME in names
 
 
@@ -145,15 +147,18 @@ def test_students_at_risk_are_those_below_half_or_with_a_failed_submission(page)
     # ana 9.5/10; ben 4/10; cy handed in nothing; dan 2/10 with a ps1 that timed out
     assert set(at_risk) == {"ben", "cy", "dan"}
     assert "mean score 40%" in at_risk["ben"]
-    assert "ps1: nothing handed in" in at_risk["cy"] and "ps2: nothing handed in" in at_risk["cy"]
+    assert "ps1: not handed in" in at_risk["cy"] and "ps2: not handed in" in at_risk["cy"]
     assert "ps1: ran out of time" in at_risk["dan"]
 
 
 def test_status_counts_per_assignment(page):
     glance = {row["Assignment"]: row for row in page.table("1. At a glance")}
-    assert glance["ps1"]["Graded"] == "2" and glance["ps1"]["Ran out of time"] == "1"
-    assert glance["ps1"]["Nothing handed in"] == "1" and glance["ps2"]["Graded"] == "3"
-    assert glance["ps2"]["Mean"] == "50%"  # (5 + 3 + 0 + 2) / 4 of 5 points
+    assert glance["ps1"]["Final grades"] == "3" and glance["ps1"]["Ran out of time"] == "1"
+    assert glance["ps2"]["Final grades"] == "3"
+    assert glance["ps2"]["Mean"] == "50%"  # (5 + 3 + 0 + 2) / 4 of 5 points: cy handed nothing in
+    stand = {row["Assignment"]: row for row in page.table("1. At a glance", 1)}
+    assert stand["ps1"]["Not handed in"] == "1" and stand["ps1"]["Graded"] == "3"
+    assert stand["ps2"]["Not released"] == stand["ps2"]["Late"] == "0"
 
 
 def test_hardest_items_first_counting_only_judged_answers(course, page):
@@ -166,11 +171,13 @@ def test_hardest_items_first_counting_only_judged_answers(course, page):
 
 
 def test_all_students_table_shows_each_score(page):
-    rows = {row["Student"]: row for row in page.table("6. All students")}
+    rows = {row["Student"]: row for row in page.table("7. All students")}
     assert set(rows) == set(classbook.STUDENTS)
     for (student, assignment), score in classbook.EXPECTED_SCORES.items():
-        assert rows[student][assignment].startswith("%g / 5" % score)
-    assert rows["cy"]["ps1"] == "0 / 5 (nothing handed in)"
+        if student != "cy":
+            assert rows[student][assignment].startswith("%g / 5" % score)
+    assert rows["cy"]["ps1"] == "not handed in", "a state, not an invented 0"
+    assert rows["dan"]["ps1"] == "0 / 5 (ran out of time)"
 
 
 def test_report_of_an_empty_gradebook_says_so(tmp_path, course):
@@ -190,3 +197,73 @@ def test_report_of_an_empty_gradebook_says_so(tmp_path, course):
 def test_missing_output_folder_is_a_clear_error(course, tmp_path):
     with pytest.raises(ConvgradeError, match="does not exist"):
         report.build_report(course, tmp_path / "nope" / "report.html")
+
+
+# -- states, deadlines, work waiting (tests/autograder/statebook.py) ---------------------------------
+@pytest.fixture(scope="module")
+def states(tmp_path_factory):
+    return statebook.make_course(tmp_path_factory.mktemp("report-states") / "course")
+
+
+@pytest.fixture(scope="module")
+def states_page(states, tmp_path_factory):
+    return Page(report.build_report(states, tmp_path_factory.mktemp("out") / "r.html").read_text(encoding="utf-8"))
+
+
+def test_state_counts_per_assignment(states_page):
+    want = Counter((assignment, state) for (_student, assignment), (state, _) in statebook.EXPECTED.items())
+    rows = {row["Assignment"]: row for row in states_page.table("1. At a glance", 1)}
+    assert set(rows) == {"ps1", "ps2", "ps3", "ps4", "ps5"}
+    for assignment, row in rows.items():
+        for state in STATES:
+            assert row[state.capitalize()] == str(want[(assignment, state)]), (assignment, state)
+    glance = {row["Assignment"]: row for row in states_page.table("1. At a glance")}
+    assert glance["ps5"]["Due"] == "2024-03-01 11:00 UTC" and glance["ps5"]["Late policy"] == "per-hour:10"
+    assert glance["ps4"]["Due"] == "2099-02-01 09:00 UTC" and glance["ps1"]["Due"] == ""
+    # ps5 counts its three final grades (ana 7.198908, ben 7, eve 3 of 10) and fay's 0; not cy's or dan's
+    assert glance["ps5"]["Final grades"] == "3" and glance["ps5"]["Mean"] == "%.0f%%" % ((71.98908 + 70 + 30) / 4)
+    assert glance["ps3"]["Mean"] == "" and glance["ps3"]["Final grades"] == "0", "nothing due, nothing counted"
+
+
+def test_at_risk_counts_only_assignments_that_are_due(states_page):
+    at_risk = {row["Student"]: row["Why"] for row in states_page.table("5. Students at risk")}
+    # ana: 4.5/5, 5/5, 7.2/10 on the due ones; ps3 (not due) and ps4 (not released) say nothing
+    assert "ana" not in at_risk
+    assert not any("ps3" in why or "ps4" in why for why in at_risk.values())
+    assert {"cy", "dan", "eve", "fay"} <= set(at_risk)
+    assert at_risk["fay"].count("not handed in") == 3 and "ps5: not handed in" in at_risk["fay"]
+    assert "ps5" not in at_risk["cy"], "collected but not graded is no reason for alarm"
+    assert "ps5" not in at_risk["dan"] and "ps1: ran out of time" in at_risk["dan"]
+    assert "mean score 10%" in at_risk["eve"]  # (0 + 0 + 30) / 3, ps5 late with 3 of 10
+
+
+def test_the_report_lists_manual_marking_and_grading_that_wait(states_page):
+    waiting = {(row["Assignment"], row["What"]): row for row in states_page.table("6. Waiting for you")}
+    assert set(waiting) == {("ps5", "manual marking pending"), ("ps5", "collected, not graded")}
+    marking = waiting[("ps5", "manual marking pending")]
+    assert (marking["Students"], marking["Answers to mark"], marking["Items"]) == ("dan", "1", "essay")
+    assert marking["Where"] == "formgrader: Manual Grading \u203a ps5 \u203a ps5 (/formgrader/gradebook/ps5/ps5)"
+    assert waiting[("ps5", "collected, not graded")]["Where"] == "run: convgrade autograde ps5"
+    assert waiting[("ps5", "collected, not graded")]["Students"] == "cy"
+
+
+def test_headline_says_how_many_answers_wait(states):
+    text = report.render_html(report.report_data(states))
+    assert "<b>1 answer</b> waits for manual marking in formgrader (section 6)." in text
+
+
+def test_all_students_show_states_not_zeros(states_page):
+    rows = {row["Student"]: row for row in states_page.table("7. All students")}
+    assert rows["ben"]["ps5"] == "7 / 10 (late: 3 off, per-hour:10)"
+    assert rows["eve"]["ps5"] == "3 / 10 (late: 1 off, per-hour:10)"
+    assert rows["dan"]["ps5"] == "manual marking pending" and rows["cy"]["ps5"] == "collected, not graded"
+    assert rows["ana"]["ps3"] == "not due" and rows["ana"]["ps4"] == "not released"
+    assert rows["fay"]["ps5"] == "not handed in"
+
+
+def test_identity_flags_are_shown_for_the_teacher(states, tmp_path):
+    url = statebook.gradebook_copy(states, tmp_path, "UPDATE convgrade_submission SET id_flag = 'typed the id "
+                                   "of ben' WHERE student = 'ana' AND assignment = 'ps5'")
+    page = Page(report.build_report(url, tmp_path / "r.html").read_text(encoding="utf-8"))
+    flags = page.table("6. Waiting for you", 1)
+    assert flags == [{"Student": "ana", "Assignment": "ps5", "Flag": "typed the id of ben"}]

@@ -23,6 +23,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
 CONVGRADE = Path(sys.executable).parent / "convgrade"
 STUDENT = "s25"  # simulate's Yara: ps1 right but for the pooling answers, explanations written
 EXPLANATION, POINTS = "effect_of_filters", 1.5
+#: The other written answer of ps1: marked too, as a grade is exported only once every answer is marked.
+OTHER_WRITTEN, OTHER_POINTS = "pooling_effect", 0.5
 
 
 def convgrade(root, *args, timeout=300):
@@ -55,8 +57,10 @@ def test_teacher_marks_an_explanation_in_formgrader_and_export_has_it(page, grad
                                                                       tmp_path):
     items = export.read_items(graded_course)
     waiting = items[(items.student_id == STUDENT) & (items.grade_id == EXPLANATION)].iloc[0]
-    assert bool(waiting.needs_manual_grade) and waiting.score == 0
-    autograded = export.read_grades(graded_course).set_index("student_id").loc[STUDENT, "score"]
+    assert bool(waiting.needs_manual_grade) and waiting.score != waiting.score  # unmarked: no score (NaN), not 0
+    before = export.read_grades(graded_course).set_index("student_id").loc[STUDENT]
+    assert before["state"] == "manual marking pending", "no grade is exported until the answer is marked"
+    autograded = items[items.student_id == STUDENT]["score"].sum()
     assert autograded > 0, "the autograder gave Yara's correct answers no points"
 
     with running_lab(graded_course, student=False) as lab:
@@ -65,20 +69,21 @@ def test_teacher_marks_an_explanation_in_formgrader_and_export_has_it(page, grad
         page.get_by_role("link", name="ps1", exact=True).click()  # the assignment
         page.get_by_role("link", name="ps1", exact=True).click()  # its notebook
         page.get_by_role("link", name="Submission #1").click()
-        score = page.locator(f"input.score#{EXPLANATION}")
-        expect(score).to_have_class(re.compile(r"\bneeds_manual_grade\b"))  # once formgrader has loaded the grades
-        score.fill(str(POINTS))
-        with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url
-                                  and r.request.method == "PUT") as saved:
-            score.press("Tab")  # formgrader saves a score when the box loses focus
-        assert saved.value.ok, saved.value.status
+        for cell, points in ((OTHER_WRITTEN, OTHER_POINTS), (EXPLANATION, POINTS)):
+            score = page.locator(f"input.score#{cell}")
+            expect(score).to_have_class(re.compile(r"\bneeds_manual_grade\b"))  # once formgrader has loaded them
+            score.fill(str(points))
+            with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url
+                                      and r.request.method == "PUT") as saved:
+                score.press("Tab")  # formgrader saves a score when the box loses focus
+            assert saved.value.ok, saved.value.status
         score.evaluate("el => el.scrollIntoView({block: 'center'})")
         save_screenshot(page, "ps1_formgrader.png")
 
     grades = tmp_path / "grades.csv"
     convgrade(graded_course, "export", "-o", grades)
     (row,) = [r for r in rows(grades) if r["student_id"] == STUDENT and r["assignment"] == "ps1"]
-    assert float(row["score"]) == pytest.approx(autograded + POINTS)
+    assert row["state"] == "graded" and float(row["score"]) == pytest.approx(autograded + POINTS + OTHER_POINTS)
     per_item = tmp_path / "items.csv"
     convgrade(graded_course, "export", "--format", "items", "-o", per_item)
     (item,) = [r for r in rows(per_item) if r["student_id"] == STUDENT and r["grade_id"] == EXPLANATION]

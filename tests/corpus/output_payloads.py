@@ -174,8 +174,11 @@ def honest_notebook(student, root=ROOT):
 
 # -- what a page or fragment holds -------------------------------------------------------------
 #: Elements that run, load, navigate, restyle or ask for input.
+#: MathML's presentation elements are kept (feedback pages draw maths with them, issue 11);
+#: the MathML that can hold HTML, act or load (annotation-xml, maction, mglyph) is active.
 ACTIVE_TAGS = {"script", "style", "iframe", "frame", "object", "embed", "meta", "link", "base", "form", "input",
-               "button", "svg", "math", "applet", "template", "textarea", "select", "portal"}
+               "button", "svg", "annotation-xml", "maction", "mglyph", "applet", "template", "textarea", "select",
+               "portal"}
 
 
 class ActiveContent(HTMLParser):

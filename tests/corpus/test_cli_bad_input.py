@@ -49,7 +49,7 @@ BAD = [
     (["--course", "{course}", "release"], r"required: NAME"),
     (["--course", "{course}", "release", "ps9"], r"unknown assignment 'ps9'"),
     (["--course", "{course}", "release", "../ps2"], r"unknown assignment '\.\./ps2'"),
-    (["--course", "{course}", "release", "ps2"], r"release/ps2 already exists"),
+    (["--course", "{edited}", "release", "ps2"], r"release/ps2 differs from what source/ps2 generates .*--force"),
     (["--course", "{course}", "collect", "ps9", "--from", "{dir}"], r"unknown assignment 'ps9'"),
     (["--course", "{course}", "collect", "ps2", "--from", "{missing}"], r"--from .*missing: no such file"),
     (["--course", "{course}", "collect", "ps2", "--from", "{file}"], r"--from .*notes\.txt is neither"),
@@ -74,7 +74,7 @@ BAD = [
     (["--course", "{course}", "key", "ps2", "--student", "zed"], r"student 'zed' is not in the gradebook"),
     (["--course", "{course}", "export", "--format", "bogus"], r"--format: invalid choice: 'bogus'"),
     (["--course", "{course}", "export", "-o", "{missing}/grades.csv"], r"missing.* does not exist"),
-    (["--course", "{course}", "export", "-o", "{dir}"], r"[Ii]s a directory"),
+    (["--course", "{course}", "export", "-o", "{dir}"], r"-o .*empty is a folder; name a file"),
     (["--course", "{course}", "report", "-o", "{missing}/report.html"], r"missing.* does not exist"),
     (["--course", "{course}", "report", "-o", "{dir}"], r"[Ii]s a directory"),
     (["demo", "--students", "0"], r"--students must be a whole number"),
@@ -88,7 +88,8 @@ BAD = [
 @pytest.fixture(scope="module")
 def places(released_ps2, tmp_path_factory):
     """A released ps2 course with one submission (ada, in the gradebook), the same course
-    with a gradebook that is not a database, and a few things that are not courses."""
+    with a gradebook that is not a database, one with a hand-edited release/ps2, and a few
+    things that are not courses."""
     base = tmp_path_factory.mktemp("cli-bad-input")
     course = copy_course(released_ps2, base / "course")
     (course / "submitted" / "ada" / "ps2").mkdir(parents=True)
@@ -98,12 +99,14 @@ def places(released_ps2, tmp_path_factory):
     with Gradebook("sqlite:///%s" % (course / "gradebook.db")) as gradebook:
         gradebook.update_or_create_student("ada")
     broken = copy_course(course, base / "broken")
+    edited = copy_course(course, base / "edited")  # a release/ps2 that is not what source/ps2 generates
+    (edited / "release" / "ps2" / "notes.txt").write_text("a teacher's note\n")
     (broken / "gradebook.db").write_bytes(b"this is not an SQLite database\n" * 200)
     (base / "notes.txt").write_text("not a course, not a zip\n")
     (base / "broken.zip").write_bytes(b"PK\x03\x04 but not really a zip")
     (base / "empty").mkdir()
-    return {"course": course, "broken": broken, "missing": base / "missing", "file": base / "notes.txt",
-            "zip": base / "broken.zip", "dir": base / "empty"}
+    return {"course": course, "broken": broken, "edited": edited, "missing": base / "missing",
+            "file": base / "notes.txt", "zip": base / "broken.zip", "dir": base / "empty"}
 
 
 @pytest.mark.parametrize("argv, pattern", BAD, ids=[" ".join(a for a in argv if a != "--course") for argv, _ in BAD])
