@@ -10,7 +10,7 @@ import pytest
 
 from autograder.judging.diagnosis import (
     FEATURE_MAP_SHAPE_CREDIT, conv1d_mutants, conv2d_mutants, diagnose_feature_map,
-    diagnose_number, output_size_mutants, pool_mutants,
+    diagnose_number, output_size_mutants, pool_mutants, typed_numbers,
 )
 from autograder.language import say
 from autograder.language.en import MISCONCEPTIONS
@@ -246,6 +246,26 @@ def test_values_that_are_not_arrays_earn_zero(rng, value, says):
 
 def test_a_nested_list_is_accepted_as_an_array():
     assert diagnose_feature_map([[1, 2], [3, 4]], np.array([[1.0, 2.0], [3.0, 4.0]]), {}).fraction == 1.0
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("3", 3), (" -0.5 ", -0.5), ("2.0", 2.0), ("1e2", 100),
+    ([["1", "2"], ["3", " 4"]], [[1, 2], [3, 4]]), (("7", 8), (7, 8)), (5, 5), ([[1, 2], [3, 4]], [[1, 2], [3, 4]]),
+])
+def test_numbers_typed_as_text_are_read_as_numbers(typed, read):
+    value, problem = typed_numbers(typed)
+    assert problem is None and value == read and type(value) is type(read)
+    assert diagnose_feature_map(value, np.asarray(read, dtype=float), {}).fraction == 1.0
+
+
+@pytest.mark.parametrize("typed, problem", [
+    ("(1,2)", ("text", "(1,2)")), (["1", "two"], ("text", "two")), ("nan", ("text", "nan")), ("", ("text", "")),
+    ([[1, 2, 3], [4, 5], [6, 7, 8]], ("ragged", 2, 2, 3)), ([[1, 2], [3, 4], [5, 6, 7]], ("ragged", 3, 3, 2)),
+    ([["1", "2"], ["3"], ["4", "5"]], ("ragged", 2, 1, 2)),
+])
+def test_text_that_is_no_number_and_ragged_grids_are_named(typed, problem):
+    """A ragged grid names the first row whose length is not the most common one, counted from 1."""
+    assert typed_numbers(typed)[1] == problem
 
 
 # ---------------------------------------------------------------- output sizes

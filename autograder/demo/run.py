@@ -21,6 +21,7 @@ whose :meth:`~DemoSummary.render` is the table the command prints.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import tempfile
@@ -64,10 +65,12 @@ class DemoRow:
     max_score: float
     misconceptions: tuple
     expected: simulate.Expect
+    language: str | None = None   # of its feedback page(s); None when there is none
+    taken: bool = True            # False: the simulation never gave this student the assignment
 
     @property
     def ok(self):
-        return self.expected.met_by(self.status, self.score, self.max_score, self.misconceptions)
+        return self.expected.met_by(self.status, self.score, self.max_score, self.misconceptions, self.language)
 
 
 @dataclass
@@ -95,7 +98,7 @@ class DemoSummary:
     def render(self):
         """The summary table and the paths, as printed by ``convgrade demo``."""
         lines = ["convgrade demo: %d simulated students, %s, graded in %.0f s"
-                 % (len({r.student for r in self.rows}), " and ".join(self.assignments), self.seconds), ""]
+                 % (len({r.student for r in self.rows}), ", ".join(self.assignments), self.seconds), ""]
         by_student = {}
         for row in self.rows:
             by_student.setdefault(row.student, []).append(row)
@@ -107,7 +110,7 @@ class DemoSummary:
             first = rows[0]
             line = "%-4s %-22s %-13s" % (student, first.name[:22], first.kind)
             for assignment in self.assignments:
-                row = next((r for r in rows if r.assignment == assignment), None)
+                row = next((r for r in rows if r.assignment == assignment and r.taken), None)
                 line += " %-20s" % ("" if row is None else "%-8s %5s/%-4s" % (
                     row.status, _num(row.score), _num(row.max_score)))
             lines.append(line + " %-12s %s" % ("yes" if all(r.ok for r in rows) else "NO", first.summary))
@@ -121,9 +124,10 @@ class DemoSummary:
         if self.mismatches:
             lines += ["", "NOT AS EXPECTED:"]
             for row in self.mismatches:
-                lines.append("  %s %s: got %s %s/%s, misconceptions %s; expected %s"
+                lines.append("  %s %s: got %s %s/%s, misconceptions %s, feedback in %s; expected %s"
                              % (row.student, row.assignment, row.status, _num(row.score), _num(row.max_score),
-                                ", ".join(row.misconceptions) or "none", row.expected.describe()))
+                                ", ".join(row.misconceptions) or "none", row.language or "-",
+                                row.expected.describe()))
         else:
             lines += ["", "every submission got the status and score the simulation expects."]
         return "\n".join(lines)
@@ -209,11 +213,15 @@ def run_demo(workdir=None, students=30, workers=None, *, assignments=None, progr
         if row.student_id not in by_id or row.assignment not in available:
             continue
         persona = by_id[row.student_id]
+        # nothing handed in has no grade (exports leave it empty); the simulation calls it missing, 0 marks
+        status, score = ("missing", 0.0) if row.state == "not handed in" else (row.status, float(row.score))
         own = items[(items["student_id"] == row.student_id) & (items["assignment"] == row.assignment)]
         found = tuple(sorted(set(own["misconception"].dropna())))
         rows.append(DemoRow(row.student_id, names[row.student_id], persona.kind, persona.summary, row.assignment,
-                            row.status, float(row.score), float(row.max_score), found,
-                            expected[(row.student_id, row.assignment)]))
+                            status, score, float(row.max_score), found,
+                            expected[(row.student_id, row.assignment)],
+                            language=_feedback_language(course, row.student_id, row.assignment),
+                            taken=row.assignment in persona.work))
     counts = misconception_counts(items)
     summary = DemoSummary(course_root=root, assignments=available, rows=rows,
                           misconceptions=[(r.misconception, int(r.items), int(r.students))
@@ -273,6 +281,16 @@ def _mark_written_answers(course, personas, assignments):
                             grade.needs_manual_grade = False
                             marked += 1
     return marked
+
+
+def _feedback_language(course, student, assignment):
+    """The ``<html lang>`` of ``student``'s feedback pages for ``assignment`` ("en", "nl"),
+    "mixed" when they disagree, None when there are none."""
+    found = set()
+    for page in sorted((course.feedback_dir / student / assignment).glob("*.html")):
+        match = re.search(r'<html[^>]*\blang="([^"]*)"', page.read_text(encoding="utf-8"))
+        found.add(match.group(1) if match else "")
+    return None if not found else found.pop() if len(found) == 1 else "mixed"
 
 
 def _say(text):

@@ -1,4 +1,4 @@
-"""A simulated class: what 30 students might hand in for ps1 and ps2.
+"""A simulated class: what 30 students might hand in for ps1 (or its Dutch twin ps1_nl), ps2 and ps5.
 
 Every submission starts from the course's real *release* notebook (what a student
 downloads) and changes only what a student changes: the answer cells. A persona
@@ -20,27 +20,32 @@ Each persona also states what a correct grader must make of it (:class:`Expect`)
 the submission's status, the score band (full marks, zero, something in between)
 and a misconception the diagnosis should name. ``convgrade demo`` and its test
 compare the gradebook against these expectations; they are written from the
-assignment's text, never computed by the grader under test.
+assignment's text, never computed by the grader under test. Dutch-speaking students
+hand in ``ps1_nl`` instead of ``ps1`` (:func:`_dutch`) and must get their feedback in
+Dutch; six students hand in ``ps5`` (the model, two misconceptions, a blank notebook, a
+copy of a classmate's numbers, half the work).
 
 The buggy solutions are student code (strings run in a student's kernel), not a
 second implementation of anything the grader uses.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import re
+import sys
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
 import numpy as np
 
-import convgrade_kernel
 
 #: Assignments the simulated class hands in (each needs ``source/NAME`` in the course).
-ASSIGNMENTS = ("ps1", "ps2")
+ASSIGNMENTS = ("ps1", "ps1_nl", "ps2", "ps5")
 MODEL, BLANK = "<model solution>", "<release stub>"
 #: What a hand-in can be, besides a notebook with answers.
 HANDINS = ("notebook", "invalid_json", "no_notebook", "nothing")
@@ -57,20 +62,26 @@ class Expect:
         a quarter of the marks)
     misconception : a key of ``autograder.judging.diagnosis.MISCONCEPTIONS`` the items of this
         submission must name, or None
+    language : the language (``"en"``, ``"nl"``) its feedback page must be in, or None
+        (not checked)
     """
 
     status: str = "graded"
     score: str = "full"
     misconception: str | None = None
+    language: str | None = None
 
     def __post_init__(self):
         if self.score not in SCORE_BANDS:
             raise ValueError("Expect: score must be one of %s, got %r" % (", ".join(SCORE_BANDS), self.score))
 
-    def met_by(self, status, score, max_score, misconceptions=()):
+    def met_by(self, status, score, max_score, misconceptions=(), language=None):
         """True when a gradebook row (``status``, ``score`` of ``max_score``, the
-        misconceptions named in its items) is what this expectation says."""
+        misconceptions named in its items, the ``language`` of its feedback page) is
+        what this expectation says."""
         if status != self.status:
+            return False
+        if self.language and language != self.language:
             return False
         if self.misconception and self.misconception not in set(misconceptions):
             return False
@@ -82,7 +93,8 @@ class Expect:
     def describe(self):
         text = "%s, %s" % (self.status, {"full": "full marks", "zero": "0 marks", "partial": "some marks",
                                          "low": "at most 25%"}[self.score])
-        return text + (", %s" % self.misconception if self.misconception else "")
+        text += ", %s" % self.misconception if self.misconception else ""
+        return text + (", feedback in %s" % self.language if self.language else "")
 
 
 @dataclass(frozen=True)
@@ -92,7 +104,7 @@ class Work:
     base : MODEL or BLANK, for every answer cell not in ``answers``
     answers : ``{grade_id: MODEL | BLANK | code}``
     handin : one of :data:`HANDINS`
-    copy_from : a student id: the by-hand answers become that student's numbers (ps1)
+    copy_from : a student id: the by-hand answers become that student's numbers (ps1, ps5)
     written : whether the written (markdown) answers are filled in
     """
 
@@ -364,6 +376,36 @@ def _ps1_eq_trick():
 
 
 # --------------------------------------------------------------------------------------
+# ps5: two misconceptions a student of "Beyond the plain convolution" typically holds.
+
+PS5_BUGS = {
+    # the round trip gives the image back: the transposed convolution taken for an inverse
+    "transposed_is_inverse": {
+        "answer_round_trip": "answer_round_trip = V['round_image'].tolist()  # transposing undoes the convolution\n"},
+    # a depthwise-separable layer without its 1x1 (pointwise) step, in the counts and in code
+    "pointwise_forgotten": {
+        "answer_separable_weights": "k, c_in, c_out = V['sep_kernel'], V['sep_in'], V['sep_out']\n"
+                                    "answer_standard_weights = k * k * c_in * c_out + c_out\n"
+                                    "answer_separable_weights = k * k * c_in + c_in\n",
+        "answer_separable_mults": "size = V['sep_size']\n"
+                                  "answer_standard_mults = size * size * k * k * c_in * c_out\n"
+                                  "answer_separable_mults = size * size * k * k * c_in\n",
+        "depthwise_separable_conv2d": textwrap.dedent('''\
+            def depthwise_separable_conv2d(x, depthwise, pointwise):
+                x, depthwise = np.asarray(x, dtype=float), np.asarray(depthwise, dtype=float)
+                kh, kw, c = depthwise.shape
+                out = np.zeros((x.shape[0] - kh + 1, x.shape[1] - kw + 1, c))
+                for i in range(out.shape[0]):
+                    for j in range(out.shape[1]):
+                        out[i, j] = (x[i:i + kh, j:j + kw] * depthwise).sum(axis=(0, 1))
+                return out
+            ''')},
+}
+#: ps5 done up to the round trip (the first half), the rest left as released.
+PS5_FIRST_HALF = ("student_id", "answer_upsampled", "conv_transpose2d", "answer_round_trip")
+
+
+# --------------------------------------------------------------------------------------
 # The class. The first eight cover every kind, so a reduced class (``students=8``)
 # still shows correct, partial, misconceived, cheating and broken work.
 
@@ -383,45 +425,61 @@ def _misconceived(key, ps2_answers):
     return {"ps1": ps1, "ps2": Work(expect=Expect(score="partial", misconception=key), answers=ps2_answers)}
 
 
+def _dutch(work):
+    """A Dutch-speaking student's ``work``: what they would do in ps1 they do in ps1_nl
+    (same cells and numbers), and its feedback must be in Dutch."""
+    return {("ps1_nl" if a == "ps1" else a): (replace(w, expect=replace(w.expect, language="nl")) if a == "ps1" else w)
+            for a, w in work.items()}
+
+
 def roster():
     """The 30 personas, in the order a reduced class takes them."""
     P = Persona
     return [
-        P("s01", "Ada", "Achterberg", "correct", "the model solution", {"ps1": Work(), "ps2": Work()}),
+        P("s01", "Ada", "Achterberg", "correct", "the model solution", {"ps1": Work(), "ps2": Work(), "ps5": Work()}),
         P("s02", "Bram", "Bakker", "misconception", "flips the kernel (signal-processing convolution)",
           _misconceived("flipped_kernel", {"conv1d": _conv1d(flip=True), "conv2d": _conv2d(flip=True),
                                            "conv_layer": _conv_layer(flip=True)})),
-        P("s03", "Chloé", "Claes", "partial", "stopped halfway through both assignments",
-          {"ps1": Work(expect=PARTIAL, base=BLANK, written=False,
-                       answers={g: MODEL for g in ("student_id", "answer_bump", "answer_vertical",
-                                                   "answer_horizontal", "answer_combined")}),
-           "ps2": Work(expect=PARTIAL, base=BLANK,
-                       answers={g: MODEL for g in ("output_size", "conv1d", "relu")})}),
-        P("s04", "Daan", "de Vries", "cheating", "calls library convolutions in ps2",
-          {"ps1": Work(), "ps2": Work(expect=ZERO, base=BLANK, answers=PS2_LIBRARY)}),
+        P("s03", "Chloé", "Claes", "partial", "stopped halfway through every assignment (ps1 in Dutch)",
+          _dutch({"ps1": Work(expect=PARTIAL, base=BLANK, written=False,
+                              answers={g: MODEL for g in ("student_id", "answer_bump", "answer_vertical",
+                                                          "answer_horizontal", "answer_combined")}),
+                  "ps2": Work(expect=PARTIAL, base=BLANK,
+                              answers={g: MODEL for g in ("output_size", "conv1d", "relu")}),
+                  "ps5": Work(expect=PARTIAL, base=BLANK, written=False,
+                              answers={g: MODEL for g in PS5_FIRST_HALF})})),
+        P("s04", "Daan", "de Vries", "cheating", "calls library convolutions in ps2; hands in ps5 untouched",
+          {"ps1": Work(), "ps2": Work(expect=ZERO, base=BLANK, answers=PS2_LIBRARY),
+           "ps5": Work(expect=ZERO, base=BLANK, written=False)}),
         P("s05", "Eva", "El Amrani", "cheating", "returns objects whose __eq__ is always true",
           {"ps1": Work(expect=ZERO, base=BLANK, answers=_ps1_eq_trick(), written=False),
            "ps2": Work(expect=ZERO, base=BLANK, answers=PS2_EQ_TRICK)}),
-        P("s06", "Finn", "Fokkema", "broken", "hands in a ps2 file that is not a notebook",
-          {"ps1": Work(), "ps2": Work(expect=Expect("corrupt", "zero"), handin="invalid_json")}),
-        P("s07", "Gijs", "Goossens", "broken", "an endless loop in ps2",
+        P("s06", "Finn", "Fokkema", "broken",
+          "a ps2 file that is not a notebook; ps1 in Dutch; takes ps5's transposed convolution for an inverse",
+          _dutch({"ps1": Work(), "ps2": Work(expect=Expect("corrupt", "zero"), handin="invalid_json"),
+                  "ps5": Work(expect=Expect(score="partial", misconception="transposed_is_inverse"),
+                              answers=PS5_BUGS["transposed_is_inverse"], written=False)})),
+        P("s07", "Gijs", "Goossens", "broken", "an endless loop in ps2; forgets ps5's pointwise step",
           {"ps1": Work(), "ps2": Work(expect=Expect("timeout", "zero"),
-                                      answers={"output_size": "while True:\n    pass\n"})}),
-        P("s08", "Hanna", "Hoekstra", "cheating", "copies s01's ps1 numbers; no ps2 notebook",
+                                      answers={"output_size": "while True:\n    pass\n"}),
+           "ps5": Work(expect=Expect(score="partial", misconception="pointwise_forgotten"),
+                       answers=PS5_BUGS["pointwise_forgotten"])}),
+        P("s08", "Hanna", "Hoekstra", "cheating", "copies s01's ps1 and ps5 numbers (no ps5 code); no ps2 notebook",
           {"ps1": Work(expect=Expect(score="low"), copy_from="s01", written=False),
-           "ps2": Work(expect=Expect("missing", "zero"), handin="no_notebook")}),
+           "ps2": Work(expect=Expect("missing", "zero"), handin="no_notebook"),
+           "ps5": Work(expect=Expect(score="low"), base=BLANK, copy_from="s01", written=False)}),
         P("s09", "Ilse", "Imamović", "correct", "vectorised solutions (no loops)",
           {"ps1": Work(), "ps2": Work(answers=PS2_VECTORISED)}),
         P("s10", "Jonas", "Jansen", "correct", "correct, but prints warnings to stderr",
           {"ps1": Work(), "ps2": Work(answers={"conv2d": PS2_NOISY_CONV2D})}),
-        P("s11", "Kim", "Kowalski", "misconception", "forgets the padding",
-          _misconceived("no_padding", {"conv2d": _conv2d(pad="0"),
-                                       "conv_layer": _conv_layer(pad="((0, 0), (0, 0), (0, 0))")})),
+        P("s11", "Kim", "Kowalski", "misconception", "forgets the padding (ps1 in Dutch)",
+          _dutch(_misconceived("no_padding", {"conv2d": _conv2d(pad="0"),
+                                              "conv_layer": _conv_layer(pad="((0, 0), (0, 0), (0, 0))")}))),
         P("s12", "Lotte", "Lambrechts", "misconception", "ignores the stride",
           _misconceived("stride_ignored", {"output_size": _output_size("n - k + 2 * padding + 1"),
                                            "conv2d": _conv2d(step="1"), "conv_layer": _conv_layer(step="1")})),
-        P("s13", "Mehmet", "Mulder", "misconception", "output size off by one (forgets the +1)",
-          _misconceived("off_by_one", {"output_size": _output_size("(n - k + 2 * padding) // stride")})),
+        P("s13", "Mehmet", "Mulder", "misconception", "output size off by one (forgets the +1; ps1 in Dutch)",
+          _dutch(_misconceived("off_by_one", {"output_size": _output_size("(n - k + 2 * padding) // stride")}))),
         P("s14", "Noor", "Nijhuis", "misconception", "does not round the output size down",
           _misconceived("not_floored", {"output_size": _output_size("(n - k + 2 * padding) / stride + 1")})),
         P("s15", "Olivier", "Oosterhuis", "misconception", "returns the feature map transposed",
@@ -449,9 +507,9 @@ def roster():
         P("s24", "Xander", "Xhafa", "broken", "a ps2 cell that kills its own kernel",
           {"ps1": Work(), "ps2": Work(expect=Expect("crashed", "zero"),
                                       answers={"output_size": "import os\nos._exit(3)\n"})}),
-        P("s25", "Yara", "Yılmaz", "partial", "everything but the last ps2 function and the ps1 pooling",
-          {"ps1": Work(expect=PARTIAL, answers={"answer_max_pool": BLANK, "answer_avg_pool": BLANK}),
-           "ps2": Work(expect=PARTIAL, answers={"conv_layer": BLANK})}),
+        P("s25", "Yara", "Yılmaz", "partial", "everything but the last ps2 function and the ps1 pooling (in Dutch)",
+          _dutch({"ps1": Work(expect=PARTIAL, answers={"answer_max_pool": BLANK, "answer_avg_pool": BLANK}),
+                  "ps2": Work(expect=PARTIAL, answers={"conv_layer": BLANK})})),
         P("s26", "Zoë", "Zijlstra", "cheating", "copies s09's ps1 numbers",
           {"ps1": Work(expect=Expect(score="low"), copy_from="s09", written=False), "ps2": Work()}),
         P("s27", "Amir", "Azizi", "correct", "the model solution", {"ps1": Work(), "ps2": Work()}),
@@ -551,18 +609,36 @@ def copied_answers(source_nb, assignment, owner):
     """``{grade_id: code}`` that sets each by-hand answer to ``owner``'s correct numbers,
     as a student copying them from ``owner``'s screen would type them.
 
-    The numbers come from running the teacher's model answers on ``owner``'s variant
-    (the numbers ``owner``'s notebook shows).
+    The numbers come from running ``owner``'s notebook as the teacher would: every code
+    cell but the tests, the model answers in place of the answer cells, ``MY_ID = owner``
+    (the given cells define names some answers use, such as ps5's ``n, k, p, d``).
+
+    Raises
+    ------
+    RuntimeError
+        The notebook's variant cell picked another id than ``owner`` (``CONVGRADE_STUDENT``
+        or ``JUPYTERHUB_USER`` is set in this process).
     """
-    namespace = {"np": np, "V": convgrade_kernel.variant(assignment, owner), "MY_ID": owner}
+    import matplotlib
+
+    matplotlib.use("Agg")  # the given cells draw the student's numbers; nobody looks here
+    namespace = {"MY_ID": owner}
     out = {}
-    for grade_id, cell in _solution_cells(source_nb).items():
-        if cell.cell_type != "code" or _is_id_cell(cell):
-            continue
-        exec(compile(model_answer(cell), "<model answer %s>" % grade_id, "exec"), namespace)  # teacher's code
-        names = [n for n in namespace if n.startswith("answer_") and re.search(r"\b%s\s*=" % n, cell.source)]
-        if names:
-            out[grade_id] = "".join("%s = %r\n" % (n, _plain(namespace[n])) for n in names)
+    with contextlib.redirect_stdout(io.StringIO()):
+        for index, cell in enumerate(source_nb.cells):
+            meta = _nbgrader(cell)
+            if cell.cell_type != "code" or (meta.get("grade") and not meta.get("solution")) or _is_id_cell(cell):
+                continue
+            grade_id = meta.get("grade_id", "cell %d" % index)
+            exec(compile(model_answer(cell), "<%s of %s>" % (grade_id, assignment), "exec"), namespace)  # teacher's
+            if namespace.get("STUDENT_ID", owner) != owner:
+                raise RuntimeError("simulate: %s's notebook shows the numbers of %r, not %r (unset CONVGRADE_STUDENT "
+                                   "and JUPYTERHUB_USER)" % (assignment, namespace["STUDENT_ID"], owner))
+            names = [n for n in namespace if n.startswith("answer_") and re.search(r"\b%s\s*=" % n, cell.source)]
+            if meta.get("solution") and names:
+                out[grade_id] = "".join("%s = %r\n" % (n, _plain(namespace[n])) for n in names)
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
     return out
 
 

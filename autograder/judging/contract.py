@@ -49,6 +49,8 @@ class Case:
     ``value`` (a variable name) is set. ``expected`` and ``context`` never leave the
     grader. ``describe`` is shown to the student, so it must not reveal hidden inputs.
     ``expected`` may be an exception class (``ValueError``): the call must raise it.
+    ``also`` names earlier answer variables sent with a ``value`` case, for follow-through
+    credit (the combined map judged against the student's own two maps).
     """
 
     call: str | None = None
@@ -59,13 +61,14 @@ class Case:
     context: dict = field(default_factory=dict)
     describe: str = ""
     weight: float = 1.0
+    also: tuple = ()
 
     def plan_entry(self):
         """The JSON-ready form the kernel sees (no expected value, no context)."""
         if self.call:
             return {"call": self.call, "args": [encode(a) for a in self.args],
                     "kwargs": {k: encode(v) for k, v in self.kwargs.items()}}
-        return {"value": self.value}
+        return {"value": self.value, "also": list(self.also)} if self.also else {"value": self.value}
 
 
 class Check:
@@ -75,6 +78,9 @@ class Check:
     id: str = ""
     #: The language of the check's messages (:data:`autograder.language.LANGUAGES`).
     lang: str = "en"
+    #: Who reads its messages (:data:`autograder.language.AUDIENCES`): "school" (14-18, plain
+    #: words, one cause, a next step) or "university" (precise: tolerances, indices).
+    audience: str = "university"
     forbid_library: bool = False
 
     @property
@@ -82,10 +88,17 @@ class Check:
         """The check's headline name, in its language (:data:`autograder.language.en.TITLES`)."""
         return language.title(self.id, self.lang)
 
+    def phrase(self, key):
+        """The sentence ``key`` of :mod:`autograder.language` in the check's language (a
+        case's ``describe``, a message)."""
+        return language.phrase(key, self.lang)
+
     def cases(self, rng: np.random.Generator, student: str) -> list:
         raise NotImplementedError
 
-    def compare(self, case: Case, submitted) -> Outcome:
+    def compare(self, case: Case, submitted, earlier=None) -> Outcome:
+        """Judge ``submitted`` against ``case``; ``earlier`` is ``{name: value}`` of the
+        variables ``case.also`` names that the kernel sent (follow-through credit)."""
         raise NotImplementedError
 
     @property
@@ -104,5 +117,17 @@ def expected_exception(case):
 
 
 def describe_case(case, lang="en"):
-    """What ``case`` is, student-safe: ``conv2d(a random 7x9 image, ...)`` or ``the variable answer_bump``."""
+    """What ``case`` is, student-safe: ``conv2d(a random 7x9 image, ...)``, the part of an
+    answer its ``context["label"]`` names (``row 2``) or ``the variable answer_bump``."""
+    if case.value and case.context.get("label"):  # one entry of a list answer: "row 2", "position 3"
+        return language.label(case.context["label"], lang)
     return language.case_name(case.call, case.describe, case.value, lang)
+
+
+def checks_of(items, assignment, lang):
+    """Each check class of ``items`` (each names its ``item``) as a check of ``assignment``:
+    a subclass with ``id`` ``"<assignment>.<item>"``, ``assignment`` and ``lang`` set, so one
+    class serves an assignment and its translations (ps2 and ps2_nl) with no second copy."""
+    return tuple(type("%s_%s" % (item_class.__name__, assignment), (item_class,), {
+        "id": "%s.%s" % (assignment, item_class.item), "assignment": assignment, "lang": lang})
+        for item_class in items)

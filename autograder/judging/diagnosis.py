@@ -281,6 +281,50 @@ def as_numeric_array(value):
     return arr.astype(np.float64)
 
 
+def typed_numbers(value):
+    """A typed answer read as numbers where its meaning is clear, or what is wrong with it.
+
+    Strings that read as one finite number (``"3"``, ``" -0.5"``) become floats, also
+    inside lists and tuples; everything else is left as it is.
+
+    Returns
+    -------
+    (value, given)
+        ``given`` is None, ``("text", s)`` for the first string that is not a number, or
+        ``("ragged", row, length, others)`` for a list of rows of unequal lengths (``row``
+        counted from 1: the first row whose ``length`` is not the most common one, ``others``).
+    """
+    try:
+        value = _read_text(value)
+    except _Text as exc:
+        return value, ("text", exc.args[0][:40])
+    if isinstance(value, (list, tuple)) and value and all(isinstance(r, (list, tuple, np.ndarray)) for r in value):
+        lengths = [len(r) for r in value]
+        if len(set(lengths)) > 1:
+            others = max(set(lengths), key=lengths.count)
+            row = next(i for i, n in enumerate(lengths) if n != others)
+            return value, ("ragged", row + 1, lengths[row], others)
+    return value, None
+
+
+class _Text(Exception):
+    """A string in an answer that does not read as a number."""
+
+
+def _read_text(value, depth=0):
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            raise _Text(value) from None
+        if not math.isfinite(number):
+            raise _Text(value)
+        return int(number) if number.is_integer() and "." not in value else number
+    if isinstance(value, (list, tuple)) and depth < 8:
+        return type(value)(_read_text(v, depth + 1) for v in value)
+    return value
+
+
 def given(value):
     """What a value that is not the expected kind of answer is, for the verdict's ``given``."""
     if hasattr(value, "description") and type(value).__name__ == "UnencodableValue":

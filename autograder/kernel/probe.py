@@ -5,7 +5,9 @@ A check runs in one of two modes, chosen by the environment:
 collect mode (``CONVGRADE_PLAN`` is set; convgrade's sandboxed grading)
     The grader wrote a plan: for each check id, a list of cases, each either
     ``{"call": name, "args": [...], "kwargs": {...}}`` (call a student function on
-    inputs drawn at grading time) or ``{"value": name}`` (read a student variable).
+    inputs drawn at grading time) or ``{"value": name}`` (read a student variable; with
+    ``"also": [names]`` those earlier answers go along, as the record's ``"also": {name:
+    <encoded>}``, for follow-through credit).
     Each case's outcome is written as one JSON line to ``CONVGRADE_RESULTS`` (the
     grader's results channel, a FIFO it reads cell by cell; a plain file works too):
     ``{"check": id, "case": i, "ok": true, "value": <encoded>, "seconds": t,
@@ -223,6 +225,10 @@ def _run_case(check_id, index, case, namespace, watched):
             record["library_calls"] = sorted(set(calls))
         else:
             value = namespace[name]
+            # earlier answers the grader weighs this one against (follow-through credit)
+            also = [n for n in case.get("also", []) if isinstance(n, str) and n in namespace]
+            if also:
+                record["also"] = {n: encode(namespace[n]) for n in also}
         record.update(ok=True, value=encode(value))
     except BaseException as exc:  # SystemExit and KeyboardInterrupt from student code are results too
         record.update(ok=False, error=type(exc).__name__,

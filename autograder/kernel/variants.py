@@ -66,3 +66,5 @@ def assignments_with_variants():
 
 # Generators register themselves on import; one module per assignment.
 from convgrade_kernel import variants_ps1  # noqa: E402,F401  (ps1, ps1_nl)
+from convgrade_kernel import variants_ps5  # noqa: E402,F401  (ps5, ps5_nl)
+from convgrade_kernel import item_bank  # noqa: E402,F401  (quiz, quiz_nl: the item bank)

@@ -33,6 +33,24 @@ rgb_patch [3, 3, 3], rgb_filter [3, 3, 3], rgb_bias int
     the red 3 x 3 patch, ``rgb_patch[1]`` green, ``rgb_patch[2]`` blue; likewise the filter.
 layer_filters, layer_kernel, layer_channels : int
     A convolutional layer with F filters of k x k over C input channels.
+
+Part B's later items, drawn after all of the above so that every key above keeps its
+value for an id (answers already typed stay right):
+
+stride_image [5, 5], stride_filter [3, 3]
+    A 3 x 3 filter moved 2 cells at a time over a 5 x 5 image: a 2 x 2 map.
+padded_image [3, 3], padded_filter [3, 3]
+    A 3 x 3 image with a border of one zero all round: the map is 3 x 3, the image's size.
+modes [2]
+    ``(n, k)`` with k odd and k <= n: the sizes of a "valid" (no padding, n - k + 1),
+    "same" (padding (k - 1) / 2, n) and "full" (padding k - 1, n + k - 1) map.
+photo [6, 6], photo_centre [2]
+    A grey 6 x 6 photo (0 to 9) and the (row, column) of the pixel, counted from 0 and
+    from 1 to 3, that :data:`PHOTO_FILTERS` are centred on; the 9 pixels around it add up
+    to a multiple of 9, so the blur's mean is a whole number.
+stack_layers, stack_stride_layer : int
+    L stacked 3 x 3 layers (2 to 5); in the second question layer ``stack_stride_layer``
+    (1 to L - 1, counted from 1) has stride 2.
 """
 from __future__ import annotations
 
@@ -62,6 +80,13 @@ SMILEY_MOUTHS = (
 )
 
 LINE_DETECTOR = ((0, 1, 0), (0, 1, 0), (0, 1, 0))
+
+#: The photo filters of Part B, by name: sharpen, blur (the box filter: each weight 1/9), edge.
+PHOTO_FILTERS = {
+    "sharpen": ((0, -1, 0), (-1, 5, -1), (0, -1, 0)),
+    "blur": ((1 / 9,) * 3,) * 3,
+    "edge": ((-1, -1, -1), (-1, 8, -1), (-1, -1, -1)),
+}
 
 
 @variant_generator("ps1", "ps1_nl")
@@ -96,6 +121,17 @@ def ps1_variant(rng):
     v["layer_filters"] = int(rng.choice([4, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64]))
     v["layer_kernel"] = int(rng.choice([3, 5, 7]))
     v["layer_channels"] = int(rng.choice([1, 2, 3, 4, 8, 16, 32]))
+
+    # Part B's later items: drawn last, so the numbers above stay the same for every id
+    v["stride_image"] = rng.integers(0, 4, size=(5, 5))
+    v["stride_filter"] = _small_filter(rng, low=-1)
+    v["padded_image"] = rng.integers(0, 4, size=(3, 3))
+    v["padded_filter"] = _small_filter(rng, low=0)
+    k = int(rng.choice([3, 5, 7]))
+    v["modes"] = np.array([int(rng.integers(k + 1, 17)), k])
+    v["photo"], v["photo_centre"] = _photo(rng)
+    v["stack_layers"] = int(rng.integers(2, 6))
+    v["stack_stride_layer"] = int(rng.integers(1, v["stack_layers"]))
     return v
 
 
@@ -191,3 +227,21 @@ def _dilated_row(rng):
     padding, stride = int(rng.integers(0, 3)), int(rng.integers(1, 3))
     n = int(rng.integers(span, 33))
     return [n, k, padding, stride, dilation]
+
+
+def _small_filter(rng, low):
+    """3 x 3 of whole numbers from ``low`` to 1 with at least three non-zero entries."""
+    while True:
+        kernel = rng.integers(low, 2, size=(3, 3))
+        if np.count_nonzero(kernel) >= 3:
+            return kernel
+
+
+def _photo(rng):
+    """A 6 x 6 photo of 0..9 and a centre (row, column) in 1..3 whose 3 x 3 neighbourhood
+    adds up to a multiple of 9 (the centre pixel, 0..8, is set to make it so)."""
+    photo = rng.integers(0, 10, size=(6, 6))
+    r, c = (int(x) for x in rng.integers(1, 4, size=2))
+    photo[r, c] = 0
+    photo[r, c] = -int(photo[r - 1:r + 2, c - 1:c + 2].sum()) % 9
+    return photo, np.array([r, c])

@@ -91,7 +91,8 @@ def rebuild_notebook(name, source_path, release_path, submitted_path):
         submitted = read_submitted(submitted_path)
         merged, report = merge_answers(source_nb, submitted, release_nb, notebook="%s.ipynb" % name)
     except CorruptNotebook as exc:
-        return Rebuilt(name, lang, source_nb, release_nb, "corrupt", str(exc), str(exc))
+        return Rebuilt(name, lang, source_nb, release_nb, "corrupt",
+                       language.phrase("corrupt_notebook", lang) % (name, exc), str(exc))
     executable, test_cells = execution_notebook(merged)
     return Rebuilt(name, lang, source_nb, release_nb, merged=merged, report=report, executable=executable,
                    test_cells=test_cells)
@@ -347,6 +348,32 @@ def reduce_test_cell(source):
             kept.append(ast.unparse(node))
             ids.append(_check_id(node.value))
     return "\n".join(kept), ids
+
+
+def unreached_answers(merged):
+    """The names solution code cells of ``merged`` set only below a top-level
+    ``raise NotImplementedError()``: the cell stops at the raise, so those answers never
+    ran (the student typed under the stub instead of replacing it). A frozenset of str."""
+    names = set()
+    for cell in merged.cells:
+        if cell.cell_type != "code" or not is_solution(cell):
+            continue
+        tree = _parse(cell.source)
+        body = tree.body if tree is not None else []
+        raises = [i for i, node in enumerate(body) if _raises_not_implemented(node)]
+        if not raises:
+            continue
+        before = {n.id for node in body[:raises[0]] for n in ast.walk(node)
+                  if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        names.update(n.id for node in body[raises[0] + 1:] for n in ast.walk(node)
+                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id not in before)
+    return frozenset(names)
+
+
+def _raises_not_implemented(node):
+    exc = node.exc if isinstance(node, ast.Raise) else None
+    exc = exc.func if isinstance(exc, ast.Call) else exc
+    return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
 
 
 def _parse(source):

@@ -107,7 +107,7 @@ def sealed_records(test_cells, lines_by_cell):
 
 # -------------------------------------------------------------------------- one check
 
-def score_check(check_id, cases, records):
+def score_check(check_id, cases, records, unreached=()):
     """Judge the records a kernel sent for ``check_id`` against its ``cases``.
 
     Parameters
@@ -116,24 +116,31 @@ def score_check(check_id, cases, records):
         What :func:`autograder.pipeline.plan.build_plan` drew for this check.
     records : dict
         ``{case_index: record}`` for this check (see :func:`read_records`).
+    unreached : collection of str
+        Variables a solution cell sets only below its ``raise NotImplementedError()``
+        (:func:`autograder.pipeline.rebuild.unreached_answers`): their answers never ran.
     """
     check = registry.get(check_id)
     lang = check.lang
     outcomes, library_calls = [], set()
     for index, case in enumerate(cases):
-        outcomes.append(_judge_record(check, case, records.get(index), library_calls))
+        outcomes.append(_judge_record(check, case, records.get(index), library_calls, unreached))
     total = sum(c.weight for c in cases) or 1.0
     fraction = sum(o.fraction * c.weight for o, c in zip(outcomes, cases)) / total
     return CheckResult(check_id, check.title, lang, float(min(max(fraction, 0.0), 1.0)), outcomes,
-                       sorted(library_calls), [describe_case(c, lang) for c in cases])
+                       sorted(library_calls), [describe_case(c, lang) for c in cases], check.audience)
 
 
-def _judge_record(check, case, record, library_calls):
+def _judge_record(check, case, record, library_calls, unreached=()):
     """The Outcome of one case's record (None: it never arrived); adds the library
     convolutions the record shows to ``library_calls``."""
     lang, what, name = check.lang, describe_case(case, check.lang), case.call or case.value
     if record is None:
         return Outcome(0.0, language.phrase("never_reached", lang) % what)
+    if not record.get("ok") and case.value and record.get("error") == "NameError":
+        # a by-name answer that was never set: still the release's stub, or typed below it
+        return Outcome(0.0, language.phrase("below_raise" if case.value in unreached else "no_value", lang)
+                       % case.value)
     if not record.get("ok"):
         error = expected_exception(case)
         if error is not None and record.get("error") == error.__name__:
@@ -150,9 +157,11 @@ def _judge_record(check, case, record, library_calls):
         return Outcome(0.0, language.phrase("library_called", lang) % (name, ", ".join(sorted(set(used)))))
     try:
         submitted = decode(record.get("value"))
+        earlier = {k: decode(v) for k, v in record.get("also", {}).items() if k in case.also} \
+            if case.also and isinstance(record.get("also"), dict) else None
     except Exception as exc:  # malformed data from a tampered results file
         return Outcome(0.0, language.phrase("unreadable_value", lang) % (what, type(exc).__name__))
-    return check.compare(case, submitted)
+    return check.compare(case, submitted, earlier) if case.also else check.compare(case, submitted)
 
 
 def forged(result):
@@ -193,12 +202,13 @@ def score_notebook(rebuilt, plan, execution):
     started = Counter(check_id for index, cell_ids in test_cells.items() for check_id in cell_ids
                       if executed is not None and executed.cells[index].get("execution_count") is not None)
     library = scan_answers([(rebuild.grade_id(c), c.source) for c in rebuilt.merged.cells if rebuild.is_solution(c)])
+    unreached = rebuild.unreached_answers(rebuilt.merged)
     results = {}
     for check_id in plan.check_ids:
         cases = plan.cases[check_id]
         # records count only from checks whose test cell started, once per start: more means
         # the student's own code wrote into the results channel
-        result = score_check(check_id, cases, records.get(check_id, {}) if started[check_id] else {})
+        result = score_check(check_id, cases, records.get(check_id, {}) if started[check_id] else {}, unreached)
         if any(counts.get((check_id, i), 0) > started[check_id] for i in range(len(cases))):
             result = forged(result)
         results[check_id] = apply_library_scan(registry.get(check_id), cases, result, library)

@@ -12,6 +12,7 @@ bob nothing.
 from __future__ import annotations
 
 import copy
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from scipy import signal
 
 from autograder.judging import registry
 from autograder.judging.checks import ps1 as ps1_checks
-from autograder.language import check_message
+from autograder.language import check_message, en, nl
 from autograder.pipeline.in_process import run_in_process
 from autograder.pipeline.score import score_check
 from convgrade_kernel import probe
@@ -45,23 +46,31 @@ def read(path):
     return nbformat.read(path, as_version=4)
 
 
-#: autograded test cell -> (item, points); the same in both languages
-TEST_CELLS = {
-    "test_bump": ("bump", 1), "test_vertical": ("vertical_map", 2),
-    "test_horizontal": ("horizontal_map", 2), "test_combined": ("combined_map", 1),
-    "test_smiley": ("smiley", 2), "test_flipped": ("flipped_kernel", 1),
-    "test_correlation": ("correlation", 1), "test_convolution": ("convolution", 1),
-    "test_sizes": ("output_sizes", 2), "test_dilated": ("dilated_size", 1),
-    "test_max_pool": ("max_pool", 1), "test_avg_pool": ("avg_pool", 1), "test_rgb": ("rgb", 1),
-    "test_layer_maps": ("layer_maps", 1), "test_layer_weights": ("layer_weights", 1),
+#: autograded test cell -> (item, points), in the notebook's order; the same in both languages
+PART_A = {  # the core, about 45 minutes
+    "test_bump": ("bump", 1), "test_vertical": ("vertical_map", 2), "test_sizes": ("output_sizes", 2),
+    "test_max_pool": ("max_pool", 1),
 }
-#: answer cell -> the items whose variables it sets
+PART_B = {  # the extension
+    "test_horizontal": ("horizontal_map", 2), "test_combined": ("combined_map", 1),
+    "test_smiley": ("smiley", 2), "test_filters": ("photo_filters", 2), "test_flipped": ("flipped_kernel", 1),
+    "test_correlation": ("correlation", 1), "test_convolution": ("convolution", 1),
+    "test_stride": ("stride_map", 1), "test_padded": ("padded_map", 1), "test_modes": ("padding_modes", 1),
+    "test_dilated": ("dilated_size", 1), "test_avg_pool": ("avg_pool", 1), "test_rgb": ("rgb", 1),
+    "test_layer_maps": ("layer_maps", 1), "test_layer_weights": ("layer_weights", 1),
+    "test_receptive": ("receptive_field", 1),
+}
+TEST_CELLS = {**PART_A, **PART_B}
+#: answer cell -> the items whose variables it sets, in the notebook's order
 ANSWER_CELLS = {
-    "answer_bump": ["bump"], "answer_vertical": ["vertical_map"], "answer_horizontal": ["horizontal_map"],
-    "answer_combined": ["combined_map"], "answer_smiley": ["smiley"], "answer_flipped": ["flipped_kernel"],
+    "answer_bump": ["bump"], "answer_vertical": ["vertical_map"], "answer_sizes": ["output_sizes"],
+    "answer_max_pool": ["max_pool"],
+    "answer_horizontal": ["horizontal_map"], "answer_combined": ["combined_map"], "answer_smiley": ["smiley"],
+    "answer_filters": ["photo_filters"], "answer_flipped": ["flipped_kernel"],
     "answer_correlation": ["correlation"], "answer_convolution": ["convolution"],
-    "answer_sizes": ["output_sizes"], "answer_dilated": ["dilated_size"], "answer_max_pool": ["max_pool"],
-    "answer_avg_pool": ["avg_pool"], "answer_rgb": ["rgb"], "answer_layer": ["layer_maps", "layer_weights"],
+    "answer_stride": ["stride_map"], "answer_padded": ["padded_map"], "answer_modes": ["padding_modes"],
+    "answer_dilated": ["dilated_size"], "answer_avg_pool": ["avg_pool"], "answer_rgb": ["rgb"],
+    "answer_layer": ["layer_maps", "layer_weights"], "answer_receptive": ["receptive_field"],
 }
 MANUAL_CELLS = {"effect_of_filters": 2, "pooling_effect": 1}
 FULL = {grade_id: float(points) for grade_id, (_, points) in TEST_CELLS.items()}
@@ -86,6 +95,12 @@ def oracle_key(v):
     vertical = signal.correlate2d(image, v["vertical_filter"], mode="valid")
     horizontal = signal.correlate2d(image, v["horizontal_filter"], mode="valid")
     layer = torch.nn.Conv2d(v["layer_channels"], v["layer_filters"], v["layer_kernel"])
+    n, k = v["modes"].tolist()
+    photo, (r, c) = v["photo"], v["photo_centre"].tolist()
+    window = photo[r - 1:r + 2, c - 1:c + 2]  # the 9 pixels around the centre, each filter's cell
+    sharpen = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
+    edge = np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]])
+    layers, strided = v["stack_layers"], v["stack_stride_layer"]
     return {
         "bump": signal.correlate(v["bump_signal"], v["bump_filter"], mode="valid"),
         "vertical_map": vertical,
@@ -104,7 +119,27 @@ def oracle_key(v):
         "rgb": F.conv2d(t(v["rgb_patch"])[None], t(v["rgb_filter"])[None], t([v["rgb_bias"]])).item(),
         "layer_maps": layer(torch.zeros(1, v["layer_channels"], 9, 9)).shape[1],
         "layer_weights": sum(p.numel() for p in layer.parameters()),
+        "photo_filters": [signal.correlate2d(window, sharpen, mode="valid").item(), window.mean(),
+                          signal.correlate2d(photo, edge, mode="valid")[r - 1, c - 1]],
+        "stride_map": F.conv2d(t(v["stride_image"])[None, None], t(v["stride_filter"])[None, None],
+                               stride=2).numpy()[0, 0],
+        "padded_map": signal.correlate2d(v["padded_image"], v["padded_filter"], mode="same"),
+        # SciPy's own modes name the sizes: valid, same, full
+        "padding_modes": [signal.correlate(np.ones(n), np.ones(k), mode=m).size for m in ("valid", "same", "full")],
+        "receptive_field": [receptive_field_by_gradient([1] * layers),
+                            receptive_field_by_gradient([2 if i == strided else 1 for i in range(1, layers + 1)])],
     }
+
+
+def receptive_field_by_gradient(strides):
+    """Pixels across that one output value of stacked 3 x 3 layers (ones as weights, the
+    given strides) depends on: the width of the non-zero gradient of that value in PyTorch."""
+    x = torch.zeros(1, 1, 64, 64, dtype=torch.float64, requires_grad=True)
+    y = x
+    for s in strides:
+        y = torch.nn.functional.conv2d(y, torch.ones(1, 1, 3, 3, dtype=torch.float64), stride=s)
+    y[0, 0, y.shape[2] // 2, y.shape[3] // 2].backward()
+    return int(np.count_nonzero(x.grad[0, 0].abs().sum(axis=0).numpy()))
 
 
 def judge(assignment, item, value, student):
@@ -133,7 +168,7 @@ def test_variant_is_a_pure_function_of_the_student_and_shared_by_both_languages(
 def test_neighbours_get_different_questions():
     keys = [ps1_checks.answer_key("ps1", "student%02d" % i) for i in range(40)]
     for item in ("bump", "vertical_map", "correlation", "convolution", "max_pool", "avg_pool", "rgb",
-                 "output_sizes", "layer_weights"):
+                 "output_sizes", "layer_weights", "stride_map", "padded_map", "photo_filters"):
         distinct = {repr(k[item]) for k in keys}
         assert len(distinct) >= 20, (item, len(distinct))
     assert sum(k["smiley"] == [0] * 4 for k in keys) <= 2  # counts are rarely all zero
@@ -154,6 +189,30 @@ def test_variant_questions_are_well_posed():
         n, k, p, s, d = v["dilated"].tolist()
         assert n + 2 * p >= d * (k - 1) + 1 and d >= 2
         assert v["pool_input"].shape == (4, 4) and v["rgb_patch"].shape == v["rgb_filter"].shape == (3, 3, 3)
+        assert v["stride_image"].shape == (5, 5) and np.count_nonzero(v["stride_filter"]) >= 3
+        assert v["padded_image"].shape == (3, 3) and np.count_nonzero(v["padded_filter"]) >= 3
+        n, k = v["modes"].tolist()
+        assert k % 2 == 1 and k < n, "valid, same and full differ for an odd k below n"
+        assert ((1 <= v["photo_centre"]) & (v["photo_centre"] <= 3)).all() and v["photo"].max() <= 9
+        assert 1 <= v["stack_stride_layer"] < v["stack_layers"], "a layer after the stride-2 one shows the stride"
+
+
+#: The keys ps1 had before Part B's items came; their values for an id must never change,
+#: or answers students already typed would become wrong.
+OLD_KEYS = ("bump_signal", "bump_filter", "lines_image", "vertical_filter", "horizontal_filter", "smiley",
+            "smiley_filter", "smiley_positions", "corr_kernel", "corr_image", "sizes", "dilated", "pool_input",
+            "rgb_patch", "rgb_filter", "rgb_bias", "layer_filters", "layer_kernel", "layer_channels")
+#: sha256 of those keys' values for ids s000000 .. s000199, as the variant drew them before Part B
+OLD_DIGEST = "b0b2c6eb5fb37c71ceeb2cefd7c65d6f204edc9fd32a48af12c2a939b1beae64"
+
+
+def test_the_numbers_students_already_have_stay_the_same():
+    digest = hashlib.sha256()
+    for i in range(200):
+        v = variant("ps1", "s%06d" % i)
+        for key in OLD_KEYS:
+            digest.update(("%s=%s;" % (key, np.asarray(v[key]).tolist())).encode())
+    assert digest.hexdigest() == OLD_DIGEST
 
 
 @pytest.mark.parametrize("student", ["alice", "bob", "s0001", "Zoë van der Berg", "42"])
@@ -226,6 +285,18 @@ MISTAKES = [
     ("rgb", lambda v, k: k["rgb"] - v["rgb_bias"], "bias_forgotten"),
     ("layer_weights", lambda v, k: v["layer_filters"] * v["layer_kernel"] ** 2 * v["layer_channels"],
      "bias_forgotten"),
+    ("stride_map", lambda v, k: signal.correlate2d(v["stride_image"], v["stride_filter"], mode="valid").tolist(),
+     "stride_ignored"),
+    ("padded_map", lambda v, k: signal.correlate2d(np.pad(v["padded_image"], ((0, 2), (0, 2))), v["padded_filter"],
+                                                   mode="valid").tolist(), "padding_one_side"),
+    ("padding_modes", lambda v, k: k["padding_modes"][::-1], "padding_modes_swapped"),
+    ("photo_filters", lambda v, k: [k["photo_filters"][0], k["photo_filters"][1] * 9, k["photo_filters"][2]],
+     "blur_not_divided"),
+    ("photo_filters", lambda v, k: [int(signal.correlate2d(v["photo"], np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]]),
+                                                           mode="valid")[tuple(v["photo_centre"])])] + k["photo_filters"][1:],
+     "centre_as_corner"),
+    ("receptive_field", lambda v, k: [k["receptive_field"][0], 2 * v["stack_layers"] + 1], "rf_strides_ignored"),
+    ("receptive_field", lambda v, k: [x - 1 for x in k["receptive_field"]], "rf_plus_one_forgotten"),
 ]
 
 
@@ -233,9 +304,10 @@ MISTAKES = [
 def test_a_mistake_costs_marks_and_is_named_in_both_languages(item, wrong, misconception):
     def shows_the_mistake(v, k):
         answer = wrong(v, k)
-        if item == "output_sizes":  # some row shows it (a stride-1 row cannot show not_floored)
+        if item in ("output_sizes", "padding_modes", "photo_filters", "receptive_field"):
+            # some row shows it (a stride-1 row cannot show not_floored; "same" stays in the middle)
             return any(not np.isclose(a, b) for a, b in zip(answer, k[item]))
-        return np.shape(answer) == np.shape(k[item]) and not np.allclose(answer, k[item])
+        return np.shape(answer) != np.shape(k[item]) or not np.allclose(answer, k[item])
 
     student, v, key = _first_student_where(shows_the_mistake)
     answer = wrong(v, key)
@@ -246,13 +318,17 @@ def test_a_mistake_costs_marks_and_is_named_in_both_languages(item, wrong, misco
         # two mistakes may give the same number in one row; diagnosis then names the specific one
         assert misconception in named and None not in named, named
     assert registry.get("ps1." + item).lang == "en" and registry.get("ps1_nl." + item).lang == "nl"
-    from autograder.language.en import MISCONCEPTIONS
-    from autograder.language.nl import MISCONCEPTIONS as MISCONCEPTIONS_NL
+    # the school voice: the cause of this mistake, in the version that fits this item, in each language
+    english_cause, dutch_cause = (school_cause(misconception, registry.get("ps1." + item).topic, texts)
+                                  for texts in (en, nl))
+    assert english_cause in check_message(english)
+    assert dutch_cause in check_message(dutch) and english_cause not in check_message(dutch)
+    assert "van je" in check_message(dutch) or "Je " in check_message(dutch)
 
-    assert MISCONCEPTIONS[misconception] in check_message(english)
-    assert MISCONCEPTIONS_NL[misconception] in check_message(dutch)
-    assert MISCONCEPTIONS[misconception] not in check_message(dutch)
-    assert "gevallen goed" in check_message(dutch) and "cases right" not in check_message(dutch)
+
+def school_cause(key, topic, texts):
+    """The cause sentence of misconception ``key`` on a ``topic`` answer in ``texts`` (en or nl)."""
+    return (texts.SCHOOL_MISTAKES.get("%s/%s" % (key, topic)) or texts.SCHOOL_MISTAKES[key])[1]
 
 
 def test_the_convolution_item_recognises_a_cross_correlation():
@@ -270,7 +346,8 @@ def test_a_feature_map_with_some_entries_wrong_earns_part_of_the_marks():
     almost = copy.deepcopy(key["vertical_map"])
     almost[3][3] += 1
     result = judge("ps1", "vertical_map", almost, "alice")
-    assert 0 < result.fraction < 1 and "1 of 16 entries are wrong" in check_message(result)
+    assert 0 < result.fraction < 1 and "15 of your 16 numbers are right" in check_message(result)
+    assert "row 4, column 4" in check_message(result)  # counted from 1
     sizes = [key["output_sizes"][0], -1, key["output_sizes"][2]]
     result = judge("ps1_nl", "output_sizes", sizes, "alice")
     assert result.fraction == pytest.approx(2 / 3) and "rij 2" in check_message(result)
@@ -294,7 +371,7 @@ def test_values_that_are_not_the_answer_earn_nothing_with_a_reason(value):
 def test_a_missing_answer_or_id_earns_nothing_with_a_reason():
     result = score_check("ps1.bump", registry.get("ps1.bump").cases(None, "alice"),
                           {0: probe._run_case("ps1.bump", 0, {"value": "answer_bump"}, {}, [])})
-    assert result.fraction == 0 and "NameError" in check_message(result)
+    assert result.fraction == 0 and "You have not answered answer_bump yet" in check_message(result)
     with pytest.raises(ValueError, match="student id is empty"):
         run_in_process("ps1.bump", {"answer_bump": [0] * 7, "STUDENT_ID": ""})
 
@@ -318,6 +395,24 @@ def test_the_two_notebooks_are_twins_with_the_same_grading():
     for term in ("kenmerkkaart", "stapgrootte (stride)", "opvulling (padding)", "filter", "kruiscorrelatie"):
         assert term in dutch_text, term
     assert 'variant("ps1_nl", STUDENT_ID)' in "".join(c.source for c in dutch.cells)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_part_a_is_the_core_and_part_b_the_extension(assignment):
+    """Issue 12's two tiers: Part A (the core, about 45 minutes, for a 14-year-old) holds the
+    sliding window, one line detector, output sizes and max pooling, before Part B's heading;
+    every section of both parts says how long it takes."""
+    cells = read(source_path(assignment)).cells
+    ids = [c.get("id") for c in cells]
+    start_a, start_b = ids.index("mb-part-a"), ids.index("mb-part-b")
+    where = {c.metadata.get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(cells)}
+    assert all(start_a < where[g] < start_b for g in PART_A) and all(where[g] > start_b for g in PART_B)
+    assert "45" in cells[start_a].source and cells[start_a].source.startswith(("# Part A", "# Deel A"))
+    assert sum(points for _, points in PART_A.values()) == 6
+    minutes = "minutes" if assignment == "ps1" else "minuten"
+    sections = [c.source.splitlines()[0] for c in cells if c.cell_type == "markdown" and c.source.startswith("## ")]
+    assert len(sections) == 1 + 4 + 10  # "0. Your numbers", A1-A4, B1-B10
+    assert all(minutes in line for line in sections[1:]), sections
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -480,11 +575,11 @@ def test_copied_answers_earn_the_copier_nothing_and_the_owner_everything(nbgrade
 
     alice_key, bob_key = ps1_checks.answer_key("ps1", "alice"), ps1_checks.answer_key("ps1", "bob")
     for grade_id, (item, points) in TEST_CELLS.items():
-        if alice_key[item] != bob_key[item]:
+        if alice_key[item] != bob_key[item]:  # follow-through too: alice's maps are no attempt at bob's
             assert scores["bob"][grade_id] < points, (grade_id, messages[grade_id])
     bob_total = sum(scores["bob"][g] for g in FULL)
     assert bob_total <= 0.25 * sum(FULL.values()), scores["bob"]
-    assert "0 of 1 cases right" in messages["test_correlation"]
+    assert "None of your 4 numbers is right yet" in messages["test_correlation"]
 
 
 @pytest.mark.slow
@@ -522,7 +617,6 @@ def test_a_dutch_notebook_gets_feedback_in_dutch_from_the_first_line_to_the_last
     the score lines, headlines, misconception and notes on teacher-graded answers are
     Dutch (a 14-year-old reading it may not read English)."""
     from autograder.course import Course
-    from autograder.language.nl import MISCONCEPTIONS as MISCONCEPTIONS_NL
     from autograder.pipeline.grade import grade_submission
 
     root = tmp_path / "course"
@@ -532,11 +626,20 @@ def test_a_dutch_notebook_gets_feedback_in_dutch_from_the_first_line_to_the_last
     student, _, key = _first_student_where(
         lambda v, k: (np.asarray(k["correlation"]) != np.asarray(k["convolution"])).all())
     nb = typed_by_hand(student, "ps1_nl")
+    own_vertical = [list(row) for row in key["vertical_map"]]
+    own_vertical[1][2] += 1  # one slip in the vertical map
+    own_combined = (np.asarray(own_vertical) + np.asarray(key["horizontal_map"])).tolist()
     release = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in read(release_path("ps1_nl")).cells}
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id == "answer_correlation":  # the flipped kernel's answer where the CNN's is asked
             cell.source = "%s = %r" % (variable("correlation"), key["convolution"])
+        elif grade_id == "answer_vertical":  # a mistake the combined map then follows through
+            cell.source = "%s = %r" % (variable("vertical_map"), own_vertical)
+        elif grade_id == "answer_combined":
+            cell.source = "%s = %r" % (variable("combined_map"), own_combined)
+        elif grade_id == "answer_dilated":  # typed below the stub, so it never runs
+            cell.source = release[grade_id] + "\n%s = %r" % (variable("dilated_size"), key["dilated_size"])
         elif grade_id == "effect_of_filters":  # left as released
             cell.source = release[grade_id]
     folder = root / "submitted" / student / "ps1_nl"
@@ -547,14 +650,19 @@ def test_a_dutch_notebook_gets_feedback_in_dutch_from_the_first_line_to_the_last
     assert result.status == "graded", result.detail
     items = {i.grade_id: i for i in result.items}
     assert items["test_correlation"].score == 0 and items["test_bump"].score == 1
+    # follow-through through the real kernel: the combined map is right for the student's own maps
+    assert items["test_vertical"].score < 2 and items["test_combined"].score == 1
+    assert items["test_dilated"].score == 0 and "staat onder `raise NotImplementedError()`" in \
+        items["test_dilated"].message
     assert items["effect_of_filters"].message == "Geen antwoord gegeven."
     assert items["pooling_effect"].message == "Dit beoordeelt je docent."
     graded = nbformat.reads(result.notebooks["ps1_nl"], as_version=4)
     shown = {c.metadata["nbgrader"]["grade_id"]: "".join(o.get("text", "") for o in c.outputs)
              for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") in TEST_CELLS}
-    assert shown["test_bump"].startswith("Score: 1 van 1\n") and "1 van de 1 gevallen goed" in shown["test_bump"]
+    assert shown["test_bump"].startswith("Score: 1 van 1\n") and "Goed zo!" in shown["test_bump"]
     wrong = shown["test_correlation"]
-    assert wrong.startswith("Score: 0 van 1\n") and "0 van de 1 gevallen goed (0% van de punten)" in wrong
-    assert "Waarschijnlijk misverstand: " + MISCONCEPTIONS_NL["flipped_kernel"] in wrong
+    assert wrong.startswith("Score: 0 van 1\nKruiscorrelatie (answer_correlation): Je hebt goed vermenigvuldigd")
+    # the one cause, said once, in the school voice
+    assert wrong.count(school_cause("flipped_kernel", "map", nl)) == 1 and "Waarschijnlijk misverstand" not in wrong
     for grade_id, text in shown.items():
         assert text and not [e for e in ENGLISH if e in text], (grade_id, text)

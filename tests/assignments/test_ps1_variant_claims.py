@@ -107,3 +107,45 @@ def test_the_bump_map_has_seven_values_and_the_smiley_frames_fit():
         positions = v["smiley_positions"]
         assert len({tuple(p) for p in positions.tolist()}) == 4, student
         assert ((positions >= 0) & (positions <= 4)).all(), student
+
+
+def test_part_b_photo_filters_say_what_the_text_says():
+    """Part B3: 'the blur is the mean of the 9 pixels', 'your blur comes out as a whole number',
+    sharpen is 5 times the pixel minus its four neighbours, edge 8 times minus its eight; the
+    centre is a pixel a 3 x 3 window can centre on (rows and columns 1 to 3 of the 6 x 6 photo)."""
+    sharpen = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
+    edge = np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]])
+    for student in IDS:
+        v = variant("ps1", student)
+        photo, (r, c) = v["photo"], v["photo_centre"].tolist()
+        assert photo.shape == (6, 6) and 0 <= photo.min() and photo.max() <= 9, student
+        assert 1 <= r <= 3 and 1 <= c <= 3, (student, r, c)
+        window = photo[r - 1:r + 2, c - 1:c + 2]
+        blur = signal.correlate2d(photo, np.full((3, 3), 1 / 9), mode="valid")[r - 1, c - 1]
+        assert np.isclose(blur, window.mean()) and np.isclose(blur, round(blur)), (student, window)
+        neighbours4 = window[0, 1] + window[1, 0] + window[1, 2] + window[2, 1]
+        assert signal.correlate2d(photo, sharpen, mode="valid")[r - 1, c - 1] == 5 * photo[r, c] - neighbours4
+        assert signal.correlate2d(photo, edge, mode="valid")[r - 1, c - 1] == 9 * photo[r, c] - window.sum()
+
+
+def test_part_b_stride_padding_and_modes_give_the_sizes_the_text_names():
+    """Part B5: stride 2 on 5 x 5 gives 2 x 2 (the four frames at rows and columns 0 and 2);
+    padding 1 keeps the 3 x 3 image's size; valid < same = n < full for every n and k."""
+    for student in IDS:
+        v = variant("ps1", student)
+        strided = signal.correlate2d(v["stride_image"], v["stride_filter"], mode="valid")[::2, ::2]
+        assert strided.shape == (2, 2), student
+        assert signal.correlate2d(v["padded_image"], v["padded_filter"], mode="same").shape == (3, 3)
+        n, k = v["modes"].tolist()
+        sizes = [signal.correlate(np.ones(n), np.ones(k), mode=m).size for m in ("valid", "same", "full")]
+        assert sizes == [n - k + 1, n, n + k - 1] and sizes[0] < sizes[1] < sizes[2], (student, n, k)
+
+
+def test_part_b_a_stride_2_layer_makes_the_field_grow_faster():
+    """Part B10: 1 + 2L with stride 1; each layer after the stride-2 one adds 4, so the second
+    answer is larger than the first for every student (the stride-2 layer is never the last)."""
+    for student in IDS:
+        v = variant("ps1", student)
+        layers, strided = v["stack_layers"], v["stack_stride_layer"]
+        assert 2 <= layers <= 5 and 1 <= strided < layers, student
+        assert 1 + 2 * strided + 4 * (layers - strided) > 1 + 2 * layers, student

@@ -1,5 +1,14 @@
 """Hidden checks of ps1 "Feature maps by hand" and of its Dutch twin ps1_nl.
 
+Written for school students (14-18): each check's ``audience`` is ``"school"``, so its
+verdicts are worded in the school voice (:func:`autograder.language.school_message`:
+what is right first, one cause, a next step). Typed input is read forgivingly
+(:func:`autograder.judging.diagnosis.typed_numbers`: ``"3"`` is 3; text that is no
+number and ragged grids are named). A later answer right for the student's own earlier
+ones earns follow-through credit (:meth:`ByHandItem.follows`: the combined map from the
+student's two maps, the convolution from their turned kernel, the weights from their
+number of feature maps), when those earlier answers are the student's own attempt.
+
 Every item is a number, a list or a grid the student typed into an answer variable
 (``answer_bump``, ``answer_vertical``...). Its expected value is computed here with
 ``reference`` from the student's variant, regenerated from the id the submission is
@@ -20,16 +29,19 @@ row or position it concerns and any follow-through fact, is worded once by
 """
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
 
 import reference
 from autograder import language
-from autograder.judging import diagnosis
+from autograder.judging import contract, diagnosis
+from autograder.judging.checks.ps5 import receptive_field
 from autograder.judging.contract import Case, Check
 from autograder.records import Verdict
 from convgrade_kernel.variants import variant
+from convgrade_kernel.variants_ps1 import PHOTO_FILTERS
 
 RTOL = 1e-6
 ATOL = 1e-6
@@ -56,6 +68,9 @@ class ByHandItem(Check):
     variable = ""
     assignment = "ps1"
     lang = "en"
+    audience = "school"  # ages 14-18 (:func:`autograder.language.school_message`)
+    #: What the answer is, for the school voice's explanation and next step (``en.SCHOOL``'s ``step_<topic>``).
+    topic = "map"
 
     def key(self, v):
         """``[(expected, context), ...]`` for variant ``v``: one case each."""
@@ -78,20 +93,40 @@ class ByHandItem(Check):
         """Follow-through facts about a wrong answer (``(("kernel_unturned",),)``), or ()."""
         return ()
 
-    def compare(self, case, submitted):
+    def follows(self, case, submitted, earlier):
+        """The follow-through note (``("follows_own", what)``) when ``submitted`` is right
+        for the student's own ``earlier`` answers (``case.also``), else None."""
+        return None
+
+    def compare(self, case, submitted, earlier=None):
         index = case.context.get("index")
         if index is not None:  # one entry of a list answer: the list must have the right length
-            arr = _numbers(submitted)
             length = case.context["length"]
-            if arr is None or arr.shape != (length,):
-                return language.outcome(Verdict("not_a_list", 0.0, expected=case.expected, total=length,
-                                                submitted_shape=None if arr is None else tuple(arr.shape)),
-                                        self.lang)
+            size = len(submitted) if isinstance(submitted, (list, tuple)) or np.ndim(submitted) == 1 else None
+            if size != length:
+                return self.worded(Verdict("not_a_list", 0.0, expected=case.expected, total=length,
+                                           submitted_shape=None if size is None else (size,)), None)
             submitted = submitted[index]
+        # forgiving input: "3" is 3; text that is no number, or rows of unequal length, are named
+        submitted, problem = diagnosis.typed_numbers(submitted)
+        if problem is not None:
+            kind = "not_a_number" if isinstance(self, NumberItem) else "not_numbers"
+            return self.worded(Verdict(kind, 0.0, expected=case.expected, given=problem), case)
         verdict = self.judge(case, submitted)
+        if verdict.fraction < 1.0 - 1e-12 and earlier:
+            note = self.follows(case, submitted, earlier)
+            if note is not None:
+                verdict = replace(verdict, kind="map_right" if isinstance(self, MapItem) else "number_right",
+                                  fraction=1.0, misconception=None, matches=(), notes=(note,))
         if verdict.fraction < 1.0 - 1e-12:
             verdict = replace(verdict, notes=verdict.notes + self.notes(case, submitted))
-        return language.outcome(replace(verdict, label=case.context.get("label", ())), self.lang)
+        return self.worded(verdict, case)
+
+    def worded(self, verdict, case):
+        """The Outcome of ``verdict`` in the check's language and voice, labelled with the case's
+        part (``case`` None: the verdict is about the whole answer)."""
+        label = case.context.get("label", ()) if case is not None else ()
+        return language.outcome(replace(verdict, label=label), self.lang, self.audience, self.topic)
 
 
 class MapItem(ByHandItem):
@@ -112,7 +147,7 @@ class NumberItem(ByHandItem):
 # --------------------------------------------------------------------------- the items
 
 class Bump(MapItem):
-    item, variable = "bump", "answer_bump"
+    item, variable, topic = "bump", "answer_bump", "signal"
 
     def key(self, v):
         x, w = v["bump_signal"], v["bump_filter"]
@@ -146,17 +181,30 @@ class HorizontalMap(CorrelationMap):
 
 
 class CombinedMap(MapItem):
-    item, variable = "combined_map", "answer_combined"
+    item, variable, topic = "combined_map", "answer_combined", "sum"
+
+    def cases(self, rng, student):
+        return [replace(case, also=("answer_vertical", "answer_horizontal"))
+                for case in super().cases(rng, student)]
 
     def key(self, v):
-        image = v["lines_image"]
-        return [(_correlate(image, v["vertical_filter"]) + _correlate(image, v["horizontal_filter"]), {})]
+        image, maps = v["lines_image"], []
+        for name in ("vertical_filter", "horizontal_filter"):
+            maps.append((_correlate(image, v[name]), diagnosis.conv2d_mutants(image, v[name])))
+        return [(maps[0][0] + maps[1][0], {"own": maps})]
+
+    def follows(self, case, submitted, earlier):
+        own = [_earlier_numbers(earlier, name) for name in case.also]
+        if not all(_own_attempt(mine, *key) for mine, key in zip(own, case.context["own"])) \
+                or own[0].shape != own[1].shape:
+            return None
+        return ("follows_own", "maps") if _same(submitted, own[0] + own[1]) else None
 
 
 class Smiley(NumberItem):
     """One case per position: the count there (the feature map's value at that cell)."""
 
-    item, variable = "smiley", "answer_smiley"
+    item, variable, topic = "smiley", "answer_smiley", "smiley"
 
     def key(self, v):
         face, kernel = v["smiley"], v["smiley_filter"]
@@ -172,7 +220,7 @@ class Smiley(NumberItem):
 
 
 class FlippedKernel(MapItem):
-    item, variable = "flipped_kernel", "answer_flipped"
+    item, variable, topic = "flipped_kernel", "answer_flipped", "kernel"
 
     def key(self, v):
         kernel = v["corr_kernel"]
@@ -191,7 +239,18 @@ class Correlation(CorrelationMap):
 
 
 class Convolution(MapItem):
-    item, variable = "convolution", "answer_convolution"
+    item, variable, topic = "convolution", "answer_convolution", "convolution"
+
+    def cases(self, rng, student):
+        return [replace(case, also=("answer_flipped",)) for case in super().cases(rng, student)]
+
+    def follows(self, case, submitted, earlier):
+        # the student's own turned kernel, slid over the image as it is
+        turned, kernel = _earlier_numbers(earlier, "answer_flipped"), case.context["kernel"]
+        if not _own_attempt(turned, kernel[::-1, ::-1], {"transposed": kernel.T, "kernel_unturned": kernel}) \
+                or turned.shape != kernel.shape:
+            return None
+        return ("follows_own", "kernel") if _same(submitted, _correlate(case.context["image"], turned)) else None
 
     def key(self, v):
         image, kernel = v["corr_image"], v["corr_kernel"]
@@ -211,7 +270,7 @@ class Convolution(MapItem):
 class OutputSizes(NumberItem):
     """One case per row ``(n, k, padding, stride)`` of the variant."""
 
-    item, variable = "output_sizes", "answer_sizes"
+    item, variable, topic = "output_sizes", "answer_sizes", "size"
 
     def key(self, v):
         rows = []
@@ -224,7 +283,7 @@ class OutputSizes(NumberItem):
 
 
 class DilatedSize(NumberItem):
-    item, variable = "dilated_size", "answer_dilated"
+    item, variable, topic = "dilated_size", "answer_dilated", "dilated"
 
     def key(self, v):
         n, k, p, s, d = v["dilated"].tolist()
@@ -247,15 +306,15 @@ class Pool(MapItem):
 
 
 class MaxPool(Pool):
-    item, variable, kind = "max_pool", "answer_max_pool", "max"
+    item, variable, kind, topic = "max_pool", "answer_max_pool", "max", "max_pool"
 
 
 class AvgPool(Pool):
-    item, variable, kind = "avg_pool", "answer_avg_pool", "avg"
+    item, variable, kind, topic = "avg_pool", "answer_avg_pool", "avg", "avg_pool"
 
 
 class RGB(NumberItem):
-    item, variable = "rgb", "answer_rgb"
+    item, variable, topic = "rgb", "answer_rgb", "rgb"
 
     def key(self, v):
         # channels first: the patch is one (3, 3, 3) image, the filter one (1, 3, 3, 3) weight
@@ -268,30 +327,147 @@ class RGB(NumberItem):
 
 
 class LayerMaps(NumberItem):
-    item, variable = "layer_maps", "answer_layer_maps"
+    item, variable, topic = "layer_maps", "answer_layer_maps", "maps"
 
     def key(self, v):
         return [(v["layer_filters"], {})]
 
 
 class LayerWeights(NumberItem):
-    item, variable = "layer_weights", "answer_layer_weights"
+    item, variable, topic = "layer_weights", "answer_layer_weights", "weights"
+
+    def cases(self, rng, student):
+        return [replace(case, also=("answer_layer_maps",)) for case in super().cases(rng, student)]
 
     def key(self, v):
         f, k, c = v["layer_filters"], v["layer_kernel"], v["layer_channels"]
         # one k x k x C filter and one bias per feature map
-        return [(f * (k * k * c + 1), {"mutants": {"bias_forgotten": f * k * k * c}})]
+        return [(f * (k * k * c + 1), {"mutants": {"bias_forgotten": f * k * k * c}, "per_filter": k * k * c + 1})]
+
+    def follows(self, case, submitted, earlier):
+        # the student's own count of feature maps (= filters), each with k x k x C weights and a bias
+        maps = _earlier_numbers(earlier, "answer_layer_maps")
+        if maps is None or maps.shape != () or not maps > 0 \
+                or diagnosis.diagnose_number(submitted, float(maps) * case.context["per_filter"], {}).fraction < 1:
+            return None
+        return ("follows_own", "count")
 
 
-ITEMS = (Bump, VerticalMap, HorizontalMap, CombinedMap, Smiley, FlippedKernel, Correlation,
-         Convolution, OutputSizes, DilatedSize, MaxPool, AvgPool, RGB, LayerMaps, LayerWeights)
+# --------------------------------------------------------------------------- Part B's later items
+
+def _layer_map(image, kernel, stride=1, padding=0):
+    """One-channel CNN layer (cross-correlation, zero padding): (H, W) * (k, k) -> (H', W')."""
+    return reference.conv2d(image[None, None], kernel[None, None], stride=stride, padding=padding)[0, 0]
+
+
+class LayerMap(MapItem):
+    """The map of the variant's ``image_key`` with its ``kernel_key``, ``stride`` and ``padding``."""
+
+    image_key, kernel_key, stride, padding = "", "", 1, 0
+
+    def key(self, v):
+        image, kernel = v[self.image_key], v[self.kernel_key]
+        return [(_layer_map(image, kernel, self.stride, self.padding), {"image": image, "kernel": kernel})]
+
+    def mutants(self, case):
+        return diagnosis.conv2d_mutants(case.context["image"], case.context["kernel"], self.stride, self.padding)
+
+
+class StrideMap(LayerMap):
+    """A 3 x 3 filter moved 2 cells at a time over a 5 x 5 image: (2, 2)."""
+
+    item, variable, topic = "stride_map", "answer_stride", "stride_map"
+    image_key, kernel_key, stride = "stride_image", "stride_filter", 2
+
+
+class PaddedMap(LayerMap):
+    """A 3 x 3 filter over a 3 x 3 image with a border of one zero all round: (3, 3)."""
+
+    item, variable, topic = "padded_map", "answer_padded", "padded_map"
+    image_key, kernel_key, padding = "padded_image", "padded_filter", 1
+
+
+#: The padding names of :class:`PaddingModes` in the order of the answer, with the zeros
+#: each puts on every side of a size-n input for a k-wide filter (k odd).
+MODES = (("valid", lambda k: 0), ("same", lambda k: (k - 1) // 2), ("full", lambda k: k - 1))
+
+
+class PaddingModes(NumberItem):
+    """One case per padding name: the size of the "valid", "same" and "full" map of n with k."""
+
+    item, variable, topic = "padding_modes", "answer_modes", "modes"
+
+    def key(self, v):
+        n, k = v["modes"].tolist()
+        sizes = [reference.conv_output_size(n, k, padding=pad(k)) for _, pad in MODES]
+        return [(size, {"index": number, "length": len(MODES), "label": ("mode_" + MODES[number][0],),
+                        "others": [s for s in sizes if s != size], "mutants": {"off_by_one": size - 1}})
+                for number, size in enumerate(sizes)]
+
+    def judge(self, case, submitted):
+        verdict = super().judge(case, submitted)
+        if verdict.kind == "wrong_number" and any(verdict.value == other for other in case.context["others"]):
+            # the size of another padding name: the names are mixed up
+            verdict = replace(verdict, misconception="padding_modes_swapped", matches=("padding_modes_swapped",))
+        return verdict
+
+
+class PhotoFilters(NumberItem):
+    """One case per photo filter (sharpen, blur, edge): the map's value for the window
+    centred on ``photo_centre``."""
+
+    item, variable, topic = "photo_filters", "answer_filters", "photo"
+
+    def key(self, v):
+        photo, (r, c) = v["photo"], v["photo_centre"].tolist()
+        rows = []
+        for number, (name, weights) in enumerate(PHOTO_FILTERS.items()):
+            kernel = np.array(weights)
+            out = _layer_map(photo, kernel)  # map cell (i, j) is the window centred on pixel (i + 1, j + 1)
+            value = float(out[r - 1, c - 1])
+            mutants = {}
+            if name == "blur":  # the 9 pixels added up but not divided by 9
+                mutants["blur_not_divided"] = value * 9
+            else:
+                mutants["centre_weight_forgotten"] = value - kernel[1, 1] * photo[r, c]
+            mutants["centre_as_corner"] = float(out[r, c])  # the filter's top-left cell on the pixel
+            if r != c:
+                mutants["transposed"] = float(out[c - 1, r - 1])
+            rows.append((_whole(value), {"index": number, "length": len(PHOTO_FILTERS),
+                                         "label": ("filter_" + name,), "mutants": mutants}))
+        return rows
+
+
+class ReceptiveField(NumberItem):
+    """Two cases: how many pixels across one value sees after L stacked 3 x 3 layers, all
+    with stride 1, then with layer ``stack_stride_layer`` at stride 2 (ps5's
+    :func:`~autograder.judging.checks.ps5.receptive_field`, and its mistakes)."""
+
+    item, variable, topic = "receptive_field", "answer_receptive", "receptive"
+
+    def key(self, v):
+        layers, strided = v["stack_layers"], v["stack_stride_layer"]
+        kernels, plain = [3] * layers, [1] * layers
+        strides = [2 if i == strided else 1 for i in range(1, layers + 1)]
+        field = receptive_field(kernels, strides)
+        own_stride = 1 + sum(2 * math.prod(strides[:i + 1]) for i in range(layers))
+        return [
+            (receptive_field(kernels, plain), {"index": 0, "length": 2, "label": ("stack_plain",), "mutants": {
+                "rf_multiplied": 3 ** layers, "rf_plus_one_forgotten": 2 * layers}}),
+            (field, {"index": 1, "length": 2, "label": ("stack_strided",), "mutants": {
+                "rf_strides_ignored": receptive_field(kernels, plain), "rf_own_stride": own_stride,
+                "rf_plus_one_forgotten": field - 1}}),
+        ]
+
+
+ITEMS = (Bump, VerticalMap, OutputSizes, MaxPool,  # Part A: the core
+         HorizontalMap, CombinedMap, Smiley, PhotoFilters, FlippedKernel, Correlation, Convolution,
+         StrideMap, PaddedMap, PaddingModes, DilatedSize, AvgPool, RGB, LayerMaps, LayerWeights, ReceptiveField)
 
 
 def checks_of(assignment):
     """Every item as a check of ``assignment`` (a key of :data:`LANGUAGES`), in its language."""
-    return tuple(type("%s_%s" % (item_class.__name__, assignment), (item_class,), {
-        "id": "%s.%s" % (assignment, item_class.item), "assignment": assignment, "lang": LANGUAGES[assignment]})
-        for item_class in ITEMS)
+    return contract.checks_of(ITEMS, assignment, LANGUAGES[assignment])
 
 
 #: The checks of ps1 (:mod:`autograder.judging.registry` registers them).
@@ -304,9 +480,10 @@ def answer_key(assignment, student):
     Returns
     -------
     dict
-        ``{item: expected}`` in the order of the notebook, each expected value plain
+        ``{item: expected}`` in the order of the notebook (Part A, then Part B), each expected value plain
         Python (an int when the answer is whole, lists for maps); an item with several
-        cases (``smiley``, ``output_sizes``) maps to the list of its entries.
+        cases (``smiley``, ``output_sizes``, ``photo_filters``, ``padding_modes``,
+        ``receptive_field``) maps to the list of its entries.
     """
     if assignment not in LANGUAGES:
         raise ValueError("answer_key: assignment must be one of %s, got %r"
@@ -329,6 +506,11 @@ def _plain(value):
     return arr.tolist()
 
 
+def _whole(value):
+    """``value`` as an int when it is whole (up to rounding of 1/9), else as it is."""
+    return int(round(value)) if abs(value - round(value)) < 1e-9 else value
+
+
 def _numbers(value):
     """``value`` as a float array, or None when it is not an array of real numbers."""
     if isinstance(value, (str, bytes, dict, bool)) or value is None:
@@ -338,6 +520,25 @@ def _numbers(value):
     except (TypeError, ValueError):
         return None
     return arr
+
+
+def _earlier_numbers(earlier, name):
+    """The student's earlier answer ``name`` (forgiving input, as their own answer was
+    read) as a float array, or None."""
+    value, problem = diagnosis.typed_numbers(earlier.get(name))
+    return None if problem else _numbers(value)
+
+
+def _own_attempt(answer, expected, mutants):
+    """Whether an earlier ``answer`` (a float array or None) is this student's own attempt at
+    their own numbers, so a later answer may follow through from it: right, a known mistake,
+    or at most a quarter of its numbers wrong. (Answers copied from a classmate's variant
+    are rarely any of these, so they earn no follow-through.)"""
+    if answer is None:
+        return False
+    verdict = diagnosis.diagnose_feature_map(answer, expected, mutants, rtol=RTOL, atol=ATOL)
+    return verdict.fraction >= 1.0 or verdict.misconception is not None or (
+        verdict.kind == "wrong_entries" and verdict.wrong <= verdict.total // 4)
 
 
 def _same(submitted, array):

@@ -14,6 +14,10 @@ first, then the share of entries within ``|yours - expected| <= ATOL + RTOL*|exp
 then the misconception), sizes by :func:`autograder.judging.diagnosis.diagnose_number`;
 :mod:`autograder.language` words the verdict, labelled with the call. A case's
 ``describe`` gives shapes and settings, never the values of hidden inputs.
+
+One class per item holds its logic; :func:`checks_of` makes each item a check of ``ps2``
+(English, ``CHECKS``) and of ``ps2_nl`` (Dutch, in :mod:`.ps2_nl`): messages and case
+descriptions are phrases of :mod:`autograder.language` in the check's language.
 """
 from __future__ import annotations
 
@@ -24,20 +28,23 @@ import numpy as np
 
 import reference
 from autograder import language
-from autograder.judging import diagnosis
+from autograder.judging import contract, diagnosis
 from autograder.judging.contract import Case, Check, expected_exception
 from autograder.records import Outcome
 
 RTOL = 1e-6
 ATOL = 1e-6
 
+#: Assignment name -> language of its students' messages.
+LANGUAGES = {"ps2": "en", "ps2_nl": "nl"}
+
 
 def _shape(shape):
     return "x".join(str(n) for n in shape)
 
 
-def _settings(stride, padding):
-    return ", stride %d, padding %d" % (stride, padding)
+def _settings(stride, padding, lang):
+    return language.phrase("ps2_settings", lang) % (stride, padding)
 
 
 def _conv_kwargs(stride, padding):
@@ -94,7 +101,7 @@ class FeatureMapCheck(Check):
 class OutputSize(Check):
     """``output_size(n, k, padding=0, stride=1)`` = floor((n - k + 2p) / s) + 1, or ValueError."""
 
-    id = "ps2.output_size"
+    item = "output_size"
 
     def cases(self, rng, student):
         def draw(padding, stride, *, divides=None, fits=True):
@@ -107,24 +114,23 @@ class OutputSize(Check):
 
         cases = []
         for padding, stride, divides, what in [
-            (0, 1, None, "sizes without padding or stride"),
-            (int(rng.integers(1, 4)), 1, None, "sizes with padding"),
-            (0, int(rng.integers(2, 5)), False, "sizes where the stride does not divide n - k + 2p"),
-            (int(rng.integers(1, 4)), int(rng.integers(2, 5)), False,
-             "sizes with padding, where the stride does not divide n - k + 2p"),
-            (int(rng.integers(1, 3)), int(rng.integers(2, 4)), True, "sizes with padding and stride"),
+            (0, 1, None, "ps2_sizes_plain"),
+            (int(rng.integers(1, 4)), 1, None, "ps2_sizes_padding"),
+            (0, int(rng.integers(2, 5)), False, "ps2_sizes_stride_uneven"),
+            (int(rng.integers(1, 4)), int(rng.integers(2, 5)), False, "ps2_sizes_padding_stride_uneven"),
+            (int(rng.integers(1, 3)), int(rng.integers(2, 4)), True, "ps2_sizes_padding_stride"),
         ]:
             n, k = draw(padding, stride, divides=divides)
             cases.append(self._case(n, k, padding, stride, what))
         k = int(rng.integers(3, 8))
-        cases.append(self._case(k - 2, k, 1, 1, "a kernel that exactly fits the padded input"))
+        cases.append(self._case(k - 2, k, 1, 1, "ps2_kernel_fits_exactly"))
         k = int(rng.integers(4, 9))
-        cases.append(self._case(k - 1 - int(rng.integers(0, 2)), k, 0, 1,
-                                "a kernel larger than the input (should raise ValueError)"))
-        cases.append(self._case(k - 3, k, 1, 2, "a kernel larger than the padded input (should raise ValueError)"))
+        cases.append(self._case(k - 1 - int(rng.integers(0, 2)), k, 0, 1, "ps2_kernel_too_large"))
+        cases.append(self._case(k - 3, k, 1, 2, "ps2_kernel_too_large_padded"))
         return cases
 
     def _case(self, n, k, padding, stride, what):
+        """The case ``output_size(n, k, ...)``, described by the phrase ``what``."""
         kwargs = {}
         if padding:
             kwargs["padding"] = padding
@@ -135,7 +141,8 @@ class OutputSize(Check):
         except ValueError:
             expected = ValueError
         return Case(call="output_size", args=(n, k), kwargs=kwargs, expected=expected,
-                    context={"n": n, "k": k, "padding": padding, "stride": stride}, describe=what)
+                    context={"n": n, "k": k, "padding": padding, "stride": stride},
+                    describe=self.phrase(what))
 
     def compare(self, case, submitted):
         label = ("call", "output_size", case.describe)
@@ -163,7 +170,7 @@ def _is_integer(value):
 class Conv1d(FeatureMapCheck):
     """``conv1d(x, w)``: valid cross-correlation, ``out[i] = sum_j x[i + j] * w[j]``, length n - k + 1."""
 
-    id = "ps2.conv1d"
+    item = "conv1d"
     forbid_library = True
 
     def cases(self, rng, student):
@@ -171,17 +178,15 @@ class Conv1d(FeatureMapCheck):
         for n, k in [(int(rng.integers(8, 14)), 3), (int(rng.integers(12, 20)), 5),
                      (int(rng.integers(5, 9)), 1), (6, 6), (int(rng.integers(9, 13)), 4)]:
             x, w = rng.normal(size=n), rng.normal(size=k)
-            cases.append(self._case(x, w, "a random signal of length %d and a random kernel of length %d" % (n, k)))
+            cases.append(self._case(x, w, self.phrase("ps2_random_signal") % (n, k)))
         x = rng.normal(size=int(rng.integers(8, 13)))
-        cases.append(self._case(x, np.array([0.0, 1.0, 0.0]), "a delta kernel [0, 1, 0]: the answer is "
-                                "the signal without its first and last sample", expected=x[1:-1]))
+        cases.append(self._case(x, np.array([0.0, 1.0, 0.0]), self.phrase("ps2_delta_signal"), expected=x[1:-1]))
         w = rng.normal(size=3)
         impulse = np.zeros(9)
         impulse[4] = 1.0
-        cases.append(self._case(impulse, w, "a signal with a single 1 in the middle: the answer shows the "
-                                "kernel (reversed) surrounded by zeros", expected=np.r_[0.0, 0.0, w[::-1], 0.0, 0.0]))
+        cases.append(self._case(impulse, w, self.phrase("ps2_impulse"), expected=np.r_[0.0, 0.0, w[::-1], 0.0, 0.0]))
         a, b, w = rng.normal(size=10), rng.normal(size=10), rng.normal(size=4)
-        cases.append(self._case(2 * a - 3 * b, w, "a combination 2A - 3B of two random signals (linearity)",
+        cases.append(self._case(2 * a - 3 * b, w, self.phrase("ps2_linear_signal"),
                                 expected=2 * self._ref(a, w) - 3 * self._ref(b, w)))
         return cases
 
@@ -200,7 +205,7 @@ class Conv1d(FeatureMapCheck):
 class Conv2d(FeatureMapCheck):
     """``conv2d(image, kernel, stride=1, padding=0)``: single-channel cross-correlation with zero padding."""
 
-    id = "ps2.conv2d"
+    item = "conv2d"
     forbid_library = True
 
     def cases(self, rng, student):
@@ -213,24 +218,19 @@ class Conv2d(FeatureMapCheck):
             ((6, 11), (4, 2), 2, 2),
         ]:
             image, kernel = rng.normal(size=(h, w)), rng.normal(size=(kh, kw))
-            cases.append(self._case(image, kernel, stride, padding,
-                                    "a random %s image, %s kernel%s" % (_shape((h, w)), _shape((kh, kw)),
-                                                                        _settings(stride, padding))))
+            cases.append(self._case(image, kernel, stride, padding, self.phrase("ps2_random_image") % (
+                _shape((h, w)), _shape((kh, kw)), _settings(stride, padding, self.lang))))
         image = rng.normal(size=(6, 8))
         delta = np.zeros((3, 3))
         delta[1, 1] = 1.0
-        cases.append(self._case(image, delta, 1, 1, "a random 6x8 image and a 3x3 delta kernel (a single 1 in "
-                                "the centre), padding 1: the answer is the image itself", expected=image))
+        cases.append(self._case(image, delta, 1, 1, self.phrase("ps2_delta_image"), expected=image))
         a, b, kernel = rng.normal(size=(7, 6)), rng.normal(size=(7, 6)), rng.normal(size=(3, 3))
-        cases.append(self._case(2 * a - b, kernel, 2, 1, "a combination 2A - B of two random 7x6 images, "
-                                "3x3 kernel, stride 2, padding 1 (linearity)",
+        cases.append(self._case(2 * a - b, kernel, 2, 1, self.phrase("ps2_linear_image"),
                                 expected=2 * _single_channel(a, kernel, 2, 1) - _single_channel(b, kernel, 2, 1)))
         pattern, kernel = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
         dy, dx = int(rng.integers(1, 3)), int(rng.integers(1, 4))
         before = _placed(pattern, (10, 11), 2, 2)
-        cases.append(self._case(_shifted(before, dy, dx), kernel, 1, 0,
-                                "a 10x11 picture moved %d down and %d right, 3x3 kernel: the feature map "
-                                "should move by as much (shift equivariance)" % (dy, dx),
+        cases.append(self._case(_shifted(before, dy, dx), kernel, 1, 0, self.phrase("ps2_shifted") % (dy, dx),
                                 expected=_shifted(_single_channel(before, kernel), dy, dx)))
         return cases
 
@@ -250,7 +250,7 @@ class Conv2d(FeatureMapCheck):
 class Relu(FeatureMapCheck):
     """``relu(x)`` = max(0, x) entry by entry, any shape."""
 
-    id = "ps2.relu"
+    item = "relu"
 
     def cases(self, rng, student):
         cases = []
@@ -258,14 +258,14 @@ class Relu(FeatureMapCheck):
             x = rng.normal(size=shape)
             x.flat[0] = 0.0  # a zero stays zero
             cases.append(Case(call="relu", args=(x,), expected=reference.relu(x), context={"x": x},
-                              describe="a random %s array with positive, negative and zero entries" % _shape(shape)))
+                              describe=self.phrase("ps2_relu_random") % _shape(shape)))
         # a single entry, positive: a zero here would let a constant np.zeros((1, 1)) earn the case
         x = np.abs(rng.normal(size=(1, 1))) + 0.5
         cases.append(Case(call="relu", args=(x,), expected=reference.relu(x), context={"x": x},
-                          describe="a random positive 1x1 array: the answer is the input"))
+                          describe=self.phrase("ps2_relu_positive")))
         x = -np.abs(rng.normal(size=(3, 4)))
         cases.append(Case(call="relu", args=(x,), expected=np.zeros_like(x), context={"x": x},
-                          describe="a random 3x4 array of negative numbers: the answer is all zeros"))
+                          describe=self.phrase("ps2_relu_negative")))
         return cases
 
     def mutants(self, case):
@@ -284,11 +284,11 @@ class PoolCheck(FeatureMapCheck):
         for (h, w), size, stride in [((6, 8), None, None), ((7, 9), None, None), ((9, 7), 3, 3),
                                      ((9, 9), 3, 2), ((5, 6), 2, 1), ((8, 5), 3, None)]:
             x = rng.normal(size=(h, w))
-            settings = "defaults" if size is None and stride is None else "size %s, stride %s" % (
-                size if size is not None else 2, stride if stride is not None else 2)
-            cases.append(self._case(name, x, size, stride, "a random %s array, %s" % (_shape((h, w)), settings)))
+            settings = self.phrase("ps2_pool_defaults") if size is None and stride is None else self.phrase(
+                "ps2_pool_settings") % (size if size is not None else 2, stride if stride is not None else 2)
+            cases.append(self._case(name, x, size, stride, self.phrase("ps2_pool_random") % (_shape((h, w)), settings)))
         x = -np.abs(rng.normal(size=(6, 6))) - 0.1
-        cases.append(self._case(name, x, None, None, "a random 6x6 array of negative numbers, defaults"))
+        cases.append(self._case(name, x, None, None, self.phrase("ps2_pool_negative")))
         return cases
 
     def _case(self, name, x, size, stride, what):
@@ -307,19 +307,19 @@ class PoolCheck(FeatureMapCheck):
 
 
 class MaxPool2d(PoolCheck):
-    id = "ps2.max_pool2d"
+    item = "max_pool2d"
     kind = "max"
 
 
 class AvgPool2d(PoolCheck):
-    id = "ps2.avg_pool2d"
+    item = "avg_pool2d"
     kind = "avg"
 
 
 class ConvLayer(FeatureMapCheck):
     """``conv_layer(x, filters, bias, stride=1, padding=0)``: (H, W, C) * (kh, kw, C, F) + bias -> (H', W', F)."""
 
-    id = "ps2.conv_layer"
+    item = "conv_layer"
     forbid_library = True
 
     def cases(self, rng, student):
@@ -332,21 +332,16 @@ class ConvLayer(FeatureMapCheck):
             ((5, 6, 4), (1, 1, 3), 1, 0),
         ]:
             x, filters, bias = rng.normal(size=(h, w, c)), rng.normal(size=(kh, kw, c, f)), rng.normal(size=f)
-            cases.append(self._case(x, filters, bias, stride, padding,
-                                    "a random %s image, %d random %s filters and a bias%s"
-                                    % (_shape((h, w, c)), f, _shape((kh, kw, c)), _settings(stride, padding))))
+            cases.append(self._case(x, filters, bias, stride, padding, self.phrase("ps2_layer_random") % (
+                _shape((h, w, c)), f, _shape((kh, kw, c)), _settings(stride, padding, self.lang))))
         x = rng.normal(size=(5, 7, 3))
         identity = np.zeros((3, 3, 3, 3))
         for channel in range(3):
             identity[1, 1, channel, channel] = 1.0
-        cases.append(self._case(x, identity, np.zeros(3), 1, 1,
-                                "a random 5x7x3 image, 3 delta filters that each copy one channel, zero bias, "
-                                "padding 1: the answer is the image itself", expected=x))
+        cases.append(self._case(x, identity, np.zeros(3), 1, 1, self.phrase("ps2_layer_delta"), expected=x))
         a, b = rng.normal(size=(6, 6, 2)), rng.normal(size=(6, 6, 2))
         filters, bias = rng.normal(size=(3, 3, 2, 2)), rng.normal(size=2)
-        cases.append(self._case(a - 2 * b, filters, bias, 1, 0,
-                                "a combination A - 2B of two random 6x6x2 images, 2 random 3x3x2 filters and "
-                                "a bias (linearity: the bias is added once)",
+        cases.append(self._case(a - 2 * b, filters, bias, 1, 0, self.phrase("ps2_layer_linear"),
                                 expected=_layer(a, filters, 0 * bias) - 2 * _layer(b, filters, 0 * bias) + bias))
         return cases
 
@@ -363,5 +358,13 @@ class ConvLayer(FeatureMapCheck):
         return diagnosis.conv2d_mutants(c["x"], c["filters"], c["stride"], c["padding"], bias=c["bias"])
 
 
+ITEMS = (OutputSize, Conv1d, Conv2d, Relu, MaxPool2d, AvgPool2d, ConvLayer)
+
+
+def checks_of(assignment):
+    """Every item as a check of ``assignment`` (a key of :data:`LANGUAGES`), in its language."""
+    return contract.checks_of(ITEMS, assignment, LANGUAGES[assignment])
+
+
 #: The checks of ps2 (:mod:`autograder.judging.registry` registers them).
-CHECKS = (OutputSize, Conv1d, Conv2d, Relu, MaxPool2d, AvgPool2d, ConvLayer)
+CHECKS = checks_of("ps2")

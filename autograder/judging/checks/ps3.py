@@ -19,6 +19,10 @@ Items (check id: what the student's kernel gives; how it is judged):
 
 The photographs are rebuilt here exactly as the notebook's locked setup cell builds them
 (:func:`camera_image`, :func:`astronaut_image`); the two must stay in step.
+
+One class per item holds its logic; :func:`checks_of` makes each item a check of ``ps3``
+(English, ``CHECKS``) and of ``ps3_nl`` (Dutch, in :mod:`.ps3_nl`): messages and case
+descriptions are phrases of :mod:`autograder.language` in the check's language.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ import numpy as np
 
 import reference
 from autograder import language
+from autograder.judging import contract
 from autograder.judging.contract import Case, Check, describe_case, expected_exception
 from autograder.judging.diagnosis import (as_numeric_array, conv2d_mutants, diagnose_feature_map, diagnose_number,
                                           output_size_mutants, pool_mutants)
@@ -37,6 +42,8 @@ from autograder.records import Outcome
 #: Kept in the sandbox although ps3 bans its convolutions: scikit-image, which students
 #: may use on the photographs (``transform.resize``), calls it (see autograder.isolation.library_absence).
 LIBRARIES_NEEDED = ("scipy.ndimage",)
+#: Assignment name -> language of its students' messages.
+LANGUAGES = {"ps3": "en", "ps3_nl": "nl"}
 
 PIXEL = (100, 120)
 #: The top-left pixel of the astronaut crop the notebook asks to filter, and its size.
@@ -100,24 +107,21 @@ def _adder(cases, call, expected):
 
 
 class ApplyFilter(Check):
-    id = "ps3.apply_filter"
+    item = "apply_filter"
     forbid_library = True
 
     def cases(self, rng, student):
         cases = []
         add = _adder(cases, "apply_filter", correlate_valid)
-        add(_uniform(rng, (9, 7)), _uniform(rng, (3, 3)), "a random 9x7 image and a random 3x3 kernel")
-        add(_uniform(rng, (6, 10)), _uniform(rng, (2, 4)), "a random 6x10 image and a 2x4 kernel")
+        add(_uniform(rng, (9, 7)), _uniform(rng, (3, 3)), self.phrase("ps3_random_9x7"))
+        add(_uniform(rng, (6, 10)), _uniform(rng, (2, 4)), self.phrase("ps3_random_6x10"))
         delta = np.zeros((5, 5))
         delta[rng.integers(5), rng.integers(5)] = 1.0
-        add(_uniform(rng, (8, 8)), delta,
-            "a 5x5 kernel with a single 1 (the result must be a shifted crop of the image)")
-        add(_uniform(rng, (4, 5)), _uniform(rng, (4, 5)),
-            "a kernel as large as the image (one position)")
-        add(_uniform(rng, (1, 10)), _uniform(rng, (1, 3)), "a one-row image and a 1x3 kernel")
+        add(_uniform(rng, (8, 8)), delta, self.phrase("ps3_delta"))
+        add(_uniform(rng, (4, 5)), _uniform(rng, (4, 5)), self.phrase("ps3_kernel_as_large"))
+        add(_uniform(rng, (1, 10)), _uniform(rng, (1, 3)), self.phrase("ps3_one_row"))
         photo = rng.integers(0, 256, size=(7, 7)).astype(np.uint8)
-        add(photo, rng.integers(-2, 3, size=(3, 3)).astype(float),
-            "a 7x7 uint8 photograph (whole numbers 0-255) and a kernel with negative weights")
+        add(photo, rng.integers(-2, 3, size=(3, 3)).astype(float), self.phrase("ps3_uint8"))
         return cases
 
     def compare(self, case, submitted):
@@ -126,7 +130,7 @@ class ApplyFilter(Check):
 
 
 class FeatureValue(Check):
-    id = "ps3.feature_value"
+    item = "feature_value"
 
     def cases(self, rng, student):
         sobel_map = correlate_valid(camera_image(), SOBEL_X)
@@ -152,7 +156,7 @@ class FeatureValue(Check):
 
 
 class FilterImage(Check):
-    id = "ps3.filter_image"
+    item = "filter_image"
     forbid_library = True
 
     def cases(self, rng, student):
@@ -166,19 +170,18 @@ class FilterImage(Check):
                               kwargs={"stride": stride, "padding": padding}, expected=expected,
                               context={"image": image, "kernel": kernel, "stride": stride,
                                        "padding": padding},
-                              describe="%s, stride=%d, padding=%d" % (describe, stride, padding)))
+                              describe=self.phrase("ps3_settings") % (describe, stride, padding)))
 
-        add((8, 8), (3, 3), 1, 1, "a random 8x8 image and 3x3 kernel")
-        add((9, 9), (3, 3), 2, 0, "a random 9x9 image and 3x3 kernel")
-        add((10, 7), (3, 2), 3, 0, "a random 10x7 image and 3x2 kernel (the steps do not fit exactly)")
-        add((7, 9), (3, 3), 2, 2, "a random 7x9 image and 3x3 kernel")
-        add((3, 3), (5, 5), 1, 1, "a 3x3 image and a 5x5 kernel that fits only thanks to the padding")
-        add((6, 6), (1, 1), 1, 0, "a 6x6 image and a 1x1 kernel")
-        for kwargs, rule in (({"stride": 0}, "stride=0 (a stride must be at least 1)"),
-                             ({"padding": -1}, "padding=-1 (padding cannot be negative)")):
+        random = self.phrase("ps3_random_image_kernel")
+        add((8, 8), (3, 3), 1, 1, random % (8, 8, 3, 3))
+        add((9, 9), (3, 3), 2, 0, random % (9, 9, 3, 3))
+        add((10, 7), (3, 2), 3, 0, self.phrase("ps3_steps_uneven"))
+        add((7, 9), (3, 3), 2, 2, random % (7, 9, 3, 3))
+        add((3, 3), (5, 5), 1, 1, self.phrase("ps3_fits_by_padding"))
+        add((6, 6), (1, 1), 1, 0, self.phrase("ps3_1x1"))
+        for kwargs, rule in (({"stride": 0}, "ps3_stride_0"), ({"padding": -1}, "ps3_padding_negative")):
             cases.append(Case(call="filter_image", args=(_uniform(rng, (5, 5)), _uniform(rng, (3, 3))),
-                              kwargs=kwargs, expected=ValueError, describe="a 5x5 image, " + rule,
-                              weight=0.5))
+                              kwargs=kwargs, expected=ValueError, describe=self.phrase(rule), weight=0.5))
         return cases
 
     def compare(self, case, submitted):
@@ -198,7 +201,7 @@ SIZE_QUESTIONS = {
 
 
 class OutputSizes(Check):
-    id = "ps3.output_sizes"
+    item = "output_sizes"
 
     def cases(self, rng, student):
         cases = []
@@ -241,22 +244,18 @@ def _rgb_mutants(image, kernel):
 
 
 class RgbFilter(Check):
-    id = "ps3.rgb_filter"
+    item = "rgb_filter"
     forbid_library = True
 
     def cases(self, rng, student):
         cases = []
         add = _adder(cases, "rgb_filter", _rgb_expected)
-        add(rng.uniform(0, 1, (7, 8, 3)), _uniform(rng, (3, 3, 3)),
-            "a random 7x8 RGB image and a 3x3x3 filter")
-        add(rng.uniform(0, 1, (5, 9, 4)), _uniform(rng, (3, 2, 4)),
-            "a random 5x9 image with 4 channels and a 3x2x4 filter")
-        add(rng.uniform(0, 1, (6, 6, 1)), _uniform(rng, (2, 2, 1)),
-            "a one-channel 6x6 image and a 2x2x1 filter")
+        add(rng.uniform(0, 1, (7, 8, 3)), _uniform(rng, (3, 3, 3)), self.phrase("ps3_rgb_random"))
+        add(rng.uniform(0, 1, (5, 9, 4)), _uniform(rng, (3, 2, 4)), self.phrase("ps3_rgb_4_channels"))
+        add(rng.uniform(0, 1, (6, 6, 1)), _uniform(rng, (2, 2, 1)), self.phrase("ps3_rgb_1_channel"))
         only_blue = np.zeros((3, 3, 3))
         only_blue[..., 2] = _uniform(rng, (3, 3))
-        add(rng.uniform(0, 1, (6, 7, 3)), only_blue,
-            "a 3x3x3 filter whose red and green slices are zero (only blue counts)")
+        add(rng.uniform(0, 1, (6, 7, 3)), only_blue, self.phrase("ps3_rgb_only_blue"))
         (r, c), s = CROP_CORNER, CROP_SIZE
         crop = astronaut_image()[r:r + s, c:c + s]
         cases.append(Case(value="answer_red_crop", expected=_rgb_expected(crop, RED_FILTER),
@@ -273,7 +272,7 @@ class RgbFilter(Check):
 
 
 class ReluPool(Check):
-    id = "ps3.relu_pool"
+    item = "relu_pool"
 
     def cases(self, rng, student):
         cases = []
@@ -282,7 +281,7 @@ class ReluPool(Check):
             expected = reference.max_pool2d(reference.relu(fmap)[None, None], size, stride=size)[0, 0]
             cases.append(Case(call="relu_pool", args=(fmap,), kwargs={"size": size}, expected=expected,
                               context={"map": fmap, "size": size},
-                              describe="a random %dx%d feature map, size=%d" % (shape + (size,))))
+                              describe=self.phrase("ps3_relu_pool_random") % (shape + (size,))))
         return cases
 
     def compare(self, case, submitted):
@@ -315,7 +314,7 @@ def line_image(size, orientation, offset=0):
 
 
 class DiagonalFilter(Check):
-    id = "ps3.diagonal_filter"
+    item = "diagonal_filter"
 
     def cases(self, rng, student):
         return [Case(value="my_diagonal_filter", context={"size": size, "offset": offset})
@@ -370,5 +369,13 @@ def _judge_shape(submitted, expected, lang, mutants=None, what="the shape"):
     return language.outcome(replace(wrong, label=("name", what), expected=expected, submitted=tuple(arr)), lang)
 
 
+ITEMS = (ApplyFilter, FeatureValue, FilterImage, OutputSizes, RgbFilter, ReluPool, DiagonalFilter)
+
+
+def checks_of(assignment):
+    """Every item as a check of ``assignment`` (a key of :data:`LANGUAGES`), in its language."""
+    return contract.checks_of(ITEMS, assignment, LANGUAGES[assignment])
+
+
 #: The checks of ps3 (:mod:`autograder.judging.registry` registers them).
-CHECKS = (ApplyFilter, FeatureValue, FilterImage, OutputSizes, RgbFilter, ReluPool, DiagonalFilter)
+CHECKS = checks_of("ps3")
