@@ -1,7 +1,7 @@
 """A class on JupyterHub with real Unix users, played in Chromium: fetch, work, validate,
 submit; a student who tries to read and overwrite the others' hand-ins; the teacher's
-formgrader, collect and autograde, feedback released through nbgrader's exchange; each
-student fetches their own feedback.
+formgrader, collect and autograde, ps1's written answers marked in formgrader's Manual
+Grading, feedback released through nbgrader's exchange; each student fetches their own feedback.
 
 Everything runs as the people would: each browser logs in with a Unix password (JupyterHub's
 PAM authenticator), each JupyterLab and kernel runs as its Unix user. The teacher's
@@ -11,6 +11,7 @@ teacher's Unix user (``runuser``), as a teacher would in a terminal of their ser
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import pwd
 import re
@@ -19,6 +20,7 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
+from nbgrader.api import Gradebook
 from playwright.sync_api import expect
 
 from autograder.classroom.hub import Classroom
@@ -29,6 +31,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
 SOLUTION_LINE = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 FLIPPED = "    kernel = np.asarray(kernel)[::-1, ::-1]  # turned around, as in signal processing\n"
+#: ps1's written answers and the points the teacher gives them in formgrader (of 2 and 1)
+MARKS = {"effect_of_filters": 1.5, "pooling_effect": 0.5}
 
 
 def answers(misconception=False):
@@ -120,6 +124,71 @@ def work_and_submit(browser, hub, account, typed, passes):
     return page
 
 
+def ps1_typed_by_hand(owner):
+    """ps1's release notebook as ``owner`` fills it in (``typed_by_hand`` of the ps1 tests:
+    their ``MY_ID``, their numbers as literals, a sentence in each written answer)."""
+    spec = importlib.util.spec_from_file_location("ps1_answers", ROOT / "tests" / "assignments" / "test_ps1.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.typed_by_hand(owner)
+
+
+def work_on_ps1(page, hub, account):
+    """``account`` fetches ps1 in the Assignments tab; their answers go into the fetched copy
+    (the file, not typed: ps1 is many numbers); they submit it in the tab."""
+    tab = assignment_list(page)
+    row(tab, "released_assignments_list", "ps1").locator("button", has_text="Fetch").click()
+    expect(row(tab, "fetched_assignments_list", "ps1")).to_be_visible()
+    fetched = os.path.join(pwd.getpwnam(account.name).pw_dir, "ps1", "ps1.ipynb")
+    typed = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell.source
+             for cell in ps1_typed_by_hand(account.name).cells}
+    nb = nbformat.read(fetched, as_version=4)
+    for cell in nb.cells:
+        cell.source = typed.get(cell.metadata.get("nbgrader", {}).get("grade_id"), cell.source)
+    nbformat.write(nb, fetched)  # in place: still the student's file
+    assert pwd.getpwuid(os.stat(fetched).st_uid).pw_name == account.name
+    row(tab, "fetched_assignments_list", "ps1").locator("button", has_text="Submit").click()
+    expect(row(tab, "submitted_assignments_list", "ps1")).to_be_visible(timeout=120_000)
+
+
+def mark_written_answers(page, hub):
+    """The teacher, in formgrader's *Manual Grading* of the one ps1 hand-in, types a score
+    for each written answer (``MARKS``); formgrader saves each when its box loses focus."""
+    page.goto("%s/user/%s/formgrader" % (hub.url, hub.teacher.name))
+    page.get_by_role("link", name="Manual Grading").click()
+    page.get_by_role("link", name="ps1", exact=True).click()  # the assignment
+    page.get_by_role("link", name="ps1", exact=True).click()  # its notebook
+    page.get_by_role("link", name="Submission #1").click()
+    for cell, points in MARKS.items():
+        score = page.locator("input.score#%s" % cell)
+        expect(score).to_have_class(re.compile(r"\bneeds_manual_grade\b"))  # once formgrader has loaded them
+        score.fill(str(points))
+        with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url
+                                  and r.request.method == "PUT") as saved:
+            score.press("Tab")
+        assert saved.value.ok, saved.value.status
+    score.evaluate("el => el.scrollIntoView({block: 'center'})")
+    save_screenshot(page, "hub/teacher_marks_answer.png")
+
+
+def fetch_feedback(page, hub, student, assignment, screenshot=None):
+    """``student`` clicks *Fetch Feedback* on ``assignment`` and opens their one feedback page;
+    returns the page's text."""
+    tab = assignment_list(page)
+    tab.locator("#refresh_assignments_list").click()
+    submitted = row(tab, "submitted_assignments_list", assignment)
+    submitted.locator("button", has_text="Fetch Feedback").click()
+    expect(submitted).to_contain_text("view feedback", timeout=120_000)
+    if screenshot:
+        save_screenshot(page, screenshot)
+    home = pwd.getpwnam(student.name).pw_dir
+    found = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(home, assignment, "feedback"))
+             for f in fs if f.endswith(".html")]
+    assert len(found) == 1, found
+    page.goto("%s/user/%s/files/%s" % (hub.url, student.name, os.path.relpath(found[0], home)))
+    return page.locator("body").text_content()
+
+
 def hand_in(hub, account):
     """The name of ``account``'s one hand-in folder in the exchange (as root sees it)."""
     found = [n for n in os.listdir(hub.inbound) if n.startswith(account.name + "+ps2+")]
@@ -175,7 +244,7 @@ def test_a_class_on_jupyterhub():
     if os.geteuid() != 0:
         pytest.fail("this test creates Unix users: run it as root (as `make test` does here)", pytrace=False)
     (SCREENSHOTS / "hub").mkdir(parents=True, exist_ok=True)
-    hub = Classroom(ROOT, students=("ada", "ben", "cy"), assignments=("ps2",))
+    hub = Classroom(ROOT, students=("ada", "ben", "cy"), assignments=("ps2", "ps1"))
     ada, ben, cy = hub.students
     homes = []
     try:
@@ -187,6 +256,7 @@ def test_a_class_on_jupyterhub():
             # -- two students work and submit
             ada_page = work_and_submit(browser, hub, ada, answers(), passes=True)
             save_screenshot(ada_page, "hub/student_submitted.png")
+            work_on_ps1(ada_page, hub, ada)  # ps1: its written answers are marked by hand
             ben_page = work_and_submit(browser, hub, ben, answers(misconception=True), passes=False)
             for student in (ada, ben):
                 folder = hub.inbound / hand_in(hub, student)
@@ -208,29 +278,25 @@ def test_a_class_on_jupyterhub():
             assert "2 submission(s) placed" in collected, collected
             assert re.search(r"forged.*(not|belongs to).*%s" % cy.name, collected, re.S), collected
             hub.convgrade("autograde", "ps2", "--workers", "2", "--no-progress")
+            collected = hub.convgrade("collect", "ps1").stdout
+            assert "1 submission(s) placed" in collected, collected
+            hub.convgrade("autograde", "ps1", "--no-progress")
             teacher = log_in(browser, hub, hub.teacher)
             teacher.goto("%s/user/%s/formgrader/manage_submissions/ps2" % (hub.url, hub.teacher.name))
             for student in (ada, ben):
                 expect(teacher.locator("body")).to_contain_text(student.name)
             save_screenshot(teacher, "hub/teacher_formgrader.png")
+            mark_written_answers(teacher, hub)
             released = hub.convgrade("feedback", "ps2", "--release").stdout
             assert "released %s's" % ada.name in released and "released %s's" % ben.name in released, released
+            released = hub.convgrade("feedback", "ps1", "--release").stdout
+            assert "released %s's" % ada.name in released, released
 
             # -- each student fetches their own feedback
             pages = {}
             for student, page in ((ada, ada_page), (ben, ben_page)):
-                tab = assignment_list(page)
-                tab.locator("#refresh_assignments_list").click()
-                submitted = row(tab, "submitted_assignments_list", "ps2")
-                submitted.locator("button", has_text="Fetch Feedback").click()
-                expect(submitted).to_contain_text("view feedback", timeout=120_000)
-                save_screenshot(page, "hub/%s_feedback_fetched.png" % student.role)
-                home = pwd.getpwnam(student.name).pw_dir
-                found = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(home, "ps2", "feedback"))
-                         for f in fs if f.endswith(".html")]
-                assert len(found) == 1, found
-                page.goto("%s/user/%s/files/%s" % (hub.url, student.name, os.path.relpath(found[0], home)))
-                pages[student.name] = page.locator("body").text_content()
+                pages[student.name] = fetch_feedback(page, hub, student, "ps2",
+                                                     "hub/%s_feedback_fetched.png" % student.role)
                 if student is ben:  # his page at the sentence about his misconception
                     page.get_by_text("turned the kernel around").first.evaluate(
                         "el => el.scrollIntoView({block: 'center'})")
@@ -242,6 +308,23 @@ def test_a_class_on_jupyterhub():
             ben_score, ben_max = map(float, total.search(pages[ben.name]).groups())
             assert ada_score == ada_max and ben_score < ben_max, (ada_score, ben_score)
             assert ben.name not in pages[ada.name] and ada.name not in pages[ben.name]
+
+            # -- the teacher's marks: in the gradebook, and on ada's ps1 feedback
+            with Gradebook("sqlite:///%s" % (hub.course_dir / "gradebook.db")) as gradebook:
+                marked = {cell: gradebook.find_grade(cell, "ps1", "ps1", ada.name) for cell in MARKS}
+                assert {c: g.manual_score for c, g in marked.items()} == MARKS
+                marked_max = {c: g.max_score for c, g in marked.items()}
+                submission = gradebook.find_submission_notebook("ps1", "ps1", ada.name)
+                ps1_score, ps1_max = submission.score, submission.max_score
+            ada_page.goto("%s/user/%s/lab" % (hub.url, ada.name))  # from her ps2 page back to JupyterLab
+            ada_page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").wait_for()
+            ps1_page = fetch_feedback(ada_page, hub, ada, "ps1")
+            for cell, points in MARKS.items():
+                assert re.search(r"Score: %g of %g\b" % (points, marked_max[cell]), ps1_page), cell
+            # her numbers are all right: every point but the written answers' is hers, plus the marks
+            assert ps1_score == ps1_max - sum(marked_max.values()) + sum(MARKS.values()), (ps1_score, ps1_max)
+            assert total.search(ps1_page).groups() == ("%g" % ps1_score, "%g" % ps1_max), ps1_page[-400:]
+            assert ben.name not in ps1_page
     finally:
         left, users = hub.leftover_processes(), hub.users_left()
     assert left == [], "processes of the classroom outlived it: %s" % left
