@@ -45,3 +45,19 @@ def _compare(name, fresh_dir, committed_dir):
             release_essence(nbformat.read(fresh_dir / filename, as_version=4)), (
                 "release/%s/%s is out of date with source/%s: run `convgrade release %s --force` "
                 "and commit the result" % (name, filename, name, name))
+
+
+def grade_model_and_untouched(course, names):
+    """Hand in, for each of ``names``, ``source/NAME`` as student "model" and the committed
+    ``release/NAME`` as "untouched" in ``course`` (which holds only these), then run the real
+    ``nbgrader generate_assignment`` and ``nbgrader autograde`` once each over all of them ("*");
+    returns autograde's CompletedProcess (scores: ``course.scores(name, student)``)."""
+    for name in names:
+        shutil.copytree(ROOT / "source" / name, course.root / "source" / name)
+        for student, folder in (("model", "source"), ("untouched", "release")):
+            target = course.root / "submitted" / student / name
+            target.mkdir(parents=True)
+            for notebook in (ROOT / folder / name).glob("*.ipynb"):
+                shutil.copy(notebook, target / notebook.name)
+    course.nbgrader("generate_assignment", "*", "--force")
+    return course.nbgrader("autograde", "*", "--force")

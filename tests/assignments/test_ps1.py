@@ -29,6 +29,7 @@ from autograder.pipeline.in_process import run_in_process
 from autograder.pipeline.score import score_check
 from convgrade_kernel import probe
 from convgrade_kernel.variants import variant
+from tests.assignments.conftest import grade_model_and_untouched
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = ("ps1", "ps1_nl")
@@ -517,15 +518,8 @@ def graded(nbgrader_course_module):
     with the source ("model") and the untouched release handed in;
     {(assignment, student): {grade_id: score}}."""
     course = nbgrader_course_module
-    for assignment in ASSIGNMENTS:
-        shutil.copytree(ROOT / "source" / assignment, course.root / "source" / assignment)
-        for student, path in (("model", source_path(assignment)), ("untouched", release_path(assignment))):
-            folder = course.root / "submitted" / student / assignment
-            folder.mkdir(parents=True)
-            shutil.copy(path, folder / path.name)
     # the course holds only ps1 and ps1_nl: "*" is both, in one nbgrader run each
-    course.nbgrader("generate_assignment", "*", "--force")
-    proc = course.nbgrader("autograde", "*", "--force")
+    proc = grade_model_and_untouched(course, ASSIGNMENTS)
     scores = {}
     for assignment in ASSIGNMENTS:
         for student in ("model", "untouched"):
