@@ -708,3 +708,10 @@ SCHOOL.update({
     "quiz_not_a_number": "%s is not a number.",
     "quiz_number_step": 'type just the number, for example "%s": 12.',
 })
+
+
+# -- a submission the grader could not grade at all (autograder/pipeline/grade.py failed_result) -------
+PHRASES.update({
+    "grading_failed": "Your submission could not be graded automatically, so every item shows 0 points for now; "
+                      "your teacher will look at it.",
+})

@@ -678,3 +678,10 @@ SCHOOL.update({
     "quiz_not_a_number": "%s is geen getal.",
     "quiz_number_step": 'typ alleen het getal, bijvoorbeeld "%s": 12.',
 })
+
+
+# -- een inlevering die het nakijken helemaal niet lukte (autograder/pipeline/grade.py failed_result) ---
+PHRASES.update({
+    "grading_failed": "Je inlevering kon niet automatisch nagekeken worden, dus elk onderdeel staat voorlopig op "
+                      "0 punten; je docent kijkt ernaar.",
+})

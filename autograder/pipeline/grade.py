@@ -28,6 +28,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
+from autograder import language
 from autograder.course import read_timestamp
 from autograder.errors import ConvgradeError
 from autograder.pipeline import rebuild
@@ -185,16 +186,18 @@ def _detail(rebuilt, execution, status, stray):
 
 def failed_result(course, assignment, student, status, detail, *, seconds=0.0):
     """A result for a submission that could not be graded at all (a grading worker died
-    on it twice, a Dask task failed): every item at 0, the reason as feedback."""
+    on it twice, a Dask task failed): every item at 0. The student reads a plain sentence in
+    the notebook's language (``grading_failed``); ``detail``, the technical reason, is the teacher's."""
     folder = course.submission_dir(student, assignment)
     releases = course.release_notebooks(assignment)
     items, notebooks = [], {}
     for name, path in course.source_notebooks(assignment).items():
         source_nb = rebuild.read_teacher(path)
-        items.extend(zero_items(source_nb, name, detail))
+        message = language.phrase("grading_failed", rebuild.notebook_language(source_nb))
+        items.extend(zero_items(source_nb, name, message))
         if name in releases:
             notebooks[name] = nbformat.writes(
-                rebuild.placeholder_notebook(source_nb, rebuild.read_teacher(releases[name]), detail))
+                rebuild.placeholder_notebook(source_nb, rebuild.read_teacher(releases[name]), message))
     return SubmissionResult(student=student, assignment=assignment, status=status, score=0.0,
                             max_score=float(sum(i.max_score for i in items)), items=items, detail=detail,
                             seconds=seconds, notebooks=notebooks, timestamp=read_timestamp(folder),

@@ -4,9 +4,10 @@ For every Dutch notebook (ps1_nl, ps2_nl, ps3_nl, ps5_nl, quiz_nl) and every way
 blank (the release's cells run as handed out), wrong (the model's answers and functions with a
 mistake: each misconception value the ps5 key and the quiz items list, values off by one, text
 where a number belongs), crash and timeout (the test cells after the stop never ran: no
-records), late (the page's late sentence) and not handed in. Everything goes through the
+records), late (the page's late sentence), not handed in, and a submission the grader could not
+grade at all (``failed_result``: a worker died on it, a Dask task failed). Everything goes through the
 records -> words path a sandboxed run uses (probe, JSON, ``score_check``, ``item_from_checks``,
-``feedback_outputs``, ``zero_items``, the page's notices and words); no kernel is started.
+``feedback_outputs``, ``zero_items``, ``failed_result``, the page's notices and words); no kernel is started.
 The oracle is every fixed part of four words or more of every English sentence in
 ``autograder/language/en.py`` and of the item bank's English texts: none may appear.
 """
@@ -26,9 +27,11 @@ import pytest
 from autograder import language
 from autograder.judging import registry
 from autograder.judging.checks import ps5 as ps5_checks
+from autograder.course import Course
 from autograder.language import en, nl
 from autograder.pipeline import rebuild
 from autograder.pipeline.feedback import feedback_outputs
+from autograder.pipeline.grade import failed_result
 from autograder.pipeline.score import _item_without_checks, item_from_checks, score_check, zero_items
 from autograder.publish.feedback_pages import PAGE_WORDS, STATUS_NOTICES, item_titles, late_notice
 from convgrade_kernel import probe
@@ -263,3 +266,41 @@ def test_a_late_or_missing_hand_in_and_the_page_words_are_dutch(dutch):
     texts += [i.message for i in zero_items(source, name, language.phrase("not_submitted", "nl") % name)]
     texts += list(item_titles(source, "nl").values())
     assert_dutch(texts, "%s late/missing/page" % name)
+
+
+#: The technical reasons parallel.py gives a submission it could not grade (the teacher's, in English).
+FAILURES = [("crashed", "the grading worker died 3 times on this submission (last: killed by SIGKILL)"),
+            ("crashed", "the Dask task failed: KilledWorker: Attempted to run task on 3 different workers"),
+            ("error", "grading failed: MemoryError: unable to allocate 2.00 GiB for an array")]
+
+
+def failed_texts(name, status, detail):
+    """(the result of ``failed_result``, every text its student reads: the items' messages, the
+    placeholder notebook's outputs and the page's notice for its status)."""
+    result = failed_result(Course(ROOT), name, STUDENT, status, detail)
+    texts = [i.message for i in result.items]
+    for nb in result.notebooks.values():
+        for cell in nbformat.reads(nb, as_version=4).cells:
+            texts += [o.get("text", "") for o in cell.get("outputs", [])]
+    return result, texts + [language.phrase(STATUS_NOTICES[status], rebuild.notebook_language(read("source", name)))]
+
+
+@pytest.mark.parametrize("status, detail", FAILURES)
+def test_a_submission_the_grader_could_not_grade_is_told_in_dutch_and_the_reason_kept_for_the_teacher(
+        dutch, status, detail):
+    name, source, _, _ = dutch
+    result, texts = failed_texts(name, status, detail)
+    assert result.items and all(i.score == 0 for i in result.items)
+    assert name in result.notebooks and len(texts) > len(result.items)  # the placeholder's test cells say it too
+    assert result.detail == detail  # the teacher's summary and report keep the technical reason
+    assert not [t for t in texts if detail in t or re.search(r"worker|Dask|SIGKILL|Error", t)], name
+    assert all(i.message == nl.PHRASES["grading_failed"] for i in result.items)
+    assert_dutch(texts, "%s %s" % (name, detail))
+
+
+def test_an_english_notebook_the_grader_could_not_grade_is_told_in_english():
+    result, texts = failed_texts("ps2", *FAILURES[0])
+    assert result.items and all(i.message == en.PHRASES["grading_failed"] for i in result.items)
+    assert result.detail == FAILURES[0][1]
+    with pytest.raises(AssertionError):
+        assert_dutch(texts, "ps2")

@@ -21,7 +21,7 @@ from lab_ui import ROOT, running_lab, save_screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
 
 CONVGRADE = Path(sys.executable).parent / "convgrade"
-STUDENT = "s25"  # simulate's Yara: ps1 right but for the pooling answers, explanations written
+STUDENT = "s19"  # simulate's student whose ps1 is right but for max pooling, explanations written
 EXPLANATION, POINTS = "effect_of_filters", 1.5
 #: The other written answer of ps1: marked too, as a grade is exported only once every answer is marked.
 OTHER_WRITTEN, OTHER_POINTS = "pooling_effect", 0.5
@@ -61,7 +61,7 @@ def test_teacher_marks_an_explanation_in_formgrader_and_export_has_it(page, grad
     before = export.read_grades(graded_course).set_index("student_id").loc[STUDENT]
     assert before["state"] == "manual marking pending", "no grade is exported until the answer is marked"
     autograded = items[items.student_id == STUDENT]["score"].sum()
-    assert autograded > 0, "the autograder gave Yara's correct answers no points"
+    assert autograded > 0, "the autograder gave the student's correct answers no points"
 
     with running_lab(graded_course, student=False) as lab:
         page.goto(f"{lab.base_url}/formgrader?token={lab.token}")
