@@ -149,6 +149,11 @@ def evaluate(formula, params):
     return walk(_parsed(str(formula).strip()))
 
 
+def same_number(number, expected, tolerance=0.0):
+    """Whether typed ``number`` counts as ``expected`` (within ``tolerance``, plus float rounding)."""
+    return abs(number - expected) <= tolerance + 1e-9 * max(1.0, abs(expected))
+
+
 @functools.lru_cache(maxsize=1024)
 def _parsed(formula):
     """The syntax tree of ``formula`` (parsed once: an item's combinations all use it)."""
@@ -298,14 +303,21 @@ def _check_parameters(item, fail):
                 fail("text.%s" % lang, "{%s} is no parameter (write {{ and }} for braces)" % exc.args[0]
                      if isinstance(exc, KeyError) else "braces: %s" % exc)
         if item.kind == "number":
-            for name, formula in [("answer", item.answer)] + [
-                    ("mistakes[%d].answer" % (i + 1), m.answer) for i, m in enumerate(item.mistakes)]:
+            right = None
+            for index, (name, formula) in enumerate([("answer", item.answer)] + [
+                    ("mistakes[%d].answer" % (i + 1), m.answer) for i, m in enumerate(item.mistakes)]):
                 try:
                     value = evaluate(formula, params)
                 except (ValueError, ArithmeticError, TypeError) as exc:
                     fail(name, "%s (parameters %s)" % (exc, params))
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                     fail(name, "must give a number, gives %r for %s" % (value, params))
+                if index == 0:
+                    right = value
+                elif same_number(value, right, item.tolerance):
+                    # a typed number equal to a mistake's value is explained by it: the right one must not be
+                    fail(name, "mistake %r gives the right answer %r for %s; narrow [params] or add require"
+                         % (item.mistakes[index - 1].misconception, right, params))
     if not allowed:
         fail("require", "no combination of the parameters' values meets it")
 

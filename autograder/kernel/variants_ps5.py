@@ -11,7 +11,8 @@ up_input [2, 2], up_kernel [2, 2]
     the kernel is never equal to itself turned by 180 degrees.
 round_image [4, 4]
     An image for the round trip: a convolution with ``up_kernel`` and stride 2 (2 x 2), then the
-    transposed convolution with the same kernel and stride (4 x 4 again, but not the image).
+    transposed convolution with the same kernel and stride (4 x 4 again, but not the image, and not
+    what the kernel turned by 180 degrees gives: never all zeros).
 sep_kernel, sep_in, sep_out, sep_size : int
     A layer of ``sep_out`` filters of ``sep_kernel x sep_kernel`` over ``sep_in`` channels,
     on a ``sep_size x sep_size`` input with "same" padding and stride 1 (so the output is
@@ -42,7 +43,7 @@ def ps5_variant(rng):
     v = {}
     v["up_input"] = rng.integers(1, 4, size=(2, 2))
     v["up_kernel"] = _asymmetric(rng, (2, 2), low=-1, high=3)
-    v["round_image"] = rng.integers(0, 4, size=(4, 4))
+    v["round_image"] = _round_image(rng, v["up_kernel"])
 
     v["sep_kernel"] = int(rng.choice([3, 5]))
     v["sep_in"] = int(rng.choice([16, 24, 32, 48, 64]))
@@ -73,6 +74,18 @@ def _asymmetric(rng, shape, low, high):
         kernel = rng.integers(low, high, size=shape)
         if kernel.any() and not np.array_equal(kernel, kernel[::-1, ::-1]):
             return kernel
+
+
+def _round_image(rng, kernel):
+    """A 4 x 4 image of integers in ``[0, 4)`` whose round trip through ``kernel`` (2 x 2, stride 2)
+    is neither the image nor the round trip with the kernel turned by 180 degrees."""
+    while True:
+        image = rng.integers(0, 4, size=(4, 4))
+        # the stride-2 convolution (cross-correlation, as in CNNs): one 2 x 2 block per output
+        small = np.einsum("iajb,ab->ij", image.reshape(2, 2, 2, 2), kernel)
+        back, flipped = (np.einsum("ij,ab->iajb", small, k).reshape(4, 4) for k in (kernel, kernel[::-1, ::-1]))
+        if not np.array_equal(back, image) and not np.array_equal(back, flipped):
+            return image
 
 
 def _dilated_row(rng):

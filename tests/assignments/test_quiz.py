@@ -253,6 +253,9 @@ BROKEN = [
     (('en = "How many cells does a {k} x {k} kernel have?"', 'en = "How many cells has a {size} kernel?"'), None,
      "'text.en'", "{size} is no parameter"),
     (("topics = [", "colour = 1\ntopics = ["), None, "'colour'", "unknown field"),
+    # k = 2: 2 * k = k * k, so the item could not tell the mistake from the right answer
+    (("k = [3, 5]", "k = [2, 3, 5]"), None, "'mistakes[1].answer'",
+     "mistake 'area_as_perimeter' gives the right answer 4 for {'k': 2}"),
 ]
 
 
@@ -268,6 +271,15 @@ def test_a_broken_item_file_gives_one_line_naming_the_file_field_and_rule(tmp_pa
     message = str(info.value)
     assert "\n" not in message and message.startswith("kernel_area.toml: ") and field in message and rule in message, \
         message
+
+
+def test_a_require_that_rules_out_the_clash_makes_the_item_load(tmp_path):
+    """The fix the loader's line suggests works: ``require`` drops the combinations where a mistake is right."""
+    path = tmp_path / "kernel_area.toml"
+    path.write_text(NEW_ITEM.replace("k = [3, 5]", "k = [2, 3, 5]").replace(
+        'answer = "k * k"', 'answer = "k * k"\nrequire = "k != 2"', 1), encoding="utf-8")
+    item = load_item(path)
+    assert item.params["k"] == (2, 3, 5) and item.require == "k != 2"
 
 
 def test_a_broken_choice_item_and_bad_toml_are_named(tmp_path):

@@ -76,10 +76,11 @@ class QuizSlot(Check):
         if number is None:
             return Outcome(0.0, self._message(say("quiz_not_a_number") % _shown(given), "",
                                               say("quiz_number_step") % key))
-        if _close(number, expected, item.tolerance):
+        if item_bank.same_number(number, expected, item.tolerance):
             return Outcome(1.0, say("quiz_right") % _number_words(expected))
+        params = case.context["params"]
         mistake = next((m for m in item.mistakes
-                        if _close(number, item_bank.evaluate(m.answer, case.context["params"]), item.tolerance)), None)
+                        if item_bank.same_number(number, item_bank.evaluate(m.answer, params), item.tolerance)), None)
         cause = mistake.why[self.lang] if mistake else say("quiz_too_large" if number > expected else "quiz_too_small")
         return Outcome(0.0, self._message(say("quiz_typed") % _number_words(number),
                                           cause + " " + say("quiz_answer_number") % _number_words(expected), hint),
@@ -110,10 +111,6 @@ def _typed_number(given):
             return None
         return value if math.isfinite(value) else None
     return None
-
-
-def _close(number, expected, tolerance):
-    return abs(number - expected) <= tolerance + 1e-9 * max(1.0, abs(expected))
 
 
 def _number_words(value):
