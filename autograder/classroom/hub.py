@@ -162,6 +162,20 @@ def python_view(venv, target, interpreter, *, whole=False):
     return target / "bin" / "python"
 
 
+def code_view(view, target):
+    """convgrade's own packages (``autograder``, ``reference``, ``convgrade_kernel``) as hard
+    links at ``target``, first on the path of the environment ``view`` (a ``.pth`` file in its
+    copied ``site-packages``), for a checkout other users cannot reach: the editable install's
+    finder would point them into it."""
+    target.mkdir(parents=True)
+    for package in ("autograder", "reference"):
+        _link_copy(REPOSITORY_ROOT / package, target / package)
+    _link_copy(REPOSITORY_ROOT / "autograder" / "kernel", target / "convgrade_kernel")
+    _open_to_all(target)
+    for site in Path(view).glob("lib/python*/site-packages"):
+        _write(site / "00-convgrade-hub.pth", "%s\n" % target)
+
+
 def _write(path, text, mode=0o644):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
@@ -230,7 +244,13 @@ class Classroom:
             self.runtime = Path(tempfile.mkdtemp(prefix="convgrade-hub-"))
             self.runtime.chmod(0o755)  # each user's server reads its configuration here
             interpreter = shared_interpreter(self.runtime / "python" / "base")
-            self.python = python_view(sys.prefix, self.runtime / "python" / "grader", interpreter)
+            # a checkout or environment other users cannot reach (a folder of mode 0700 above it)
+            # is viewed through hard links in the runtime folder, which everyone may enter
+            reachable = _usable_by_all(sys.prefix) and _usable_by_all(REPOSITORY_ROOT)
+            self.python = python_view(sys.prefix, self.runtime / "python" / "grader", interpreter,
+                                      whole=not reachable)
+            if not reachable:
+                code_view(self.python.parent.parent, self.runtime / "python" / "code")
             self.student_python = python_view(self.source_course.student_python.parent.parent,
                                               self.runtime / "python" / "student", interpreter, whole=True)
             self._make_users()
