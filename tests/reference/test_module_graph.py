@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+import import_cycles
+
 PACKAGE = "reference"
 ROOT = Path(__file__).resolve().parents[2] / PACKAGE
 MODULES = {(PACKAGE if path.stem == "__init__" else f"{PACKAGE}.{path.stem}"): path
@@ -58,43 +60,13 @@ def imports(module):
 
 def import_graph():
     """``{module: {imported module of the package: first line}}`` over every import, nested ones included."""
-    graph = {module: {} for module in MODULES}
-    for module in MODULES:
-        for target, _, line, _ in imports(module):
-            if target in MODULES and target != module:
-                graph[module].setdefault(target, line)
-    return graph
-
-
-def find_cycle(graph):
-    """One import cycle as a list of modules (first == last), or None."""
-    state, stack = {}, []
-
-    def visit(node):
-        state[node] = "open"
-        stack.append(node)
-        for target in sorted(graph[node]):
-            if state.get(target) == "open":
-                return stack[stack.index(target):] + [target]
-            if target not in state:
-                cycle = visit(target)
-                if cycle:
-                    return cycle
-        stack.pop()
-        state[node] = "done"
-        return None
-
-    for node in sorted(graph):
-        if node not in state:
-            cycle = visit(node)
-            if cycle:
-                return cycle
-    return None
+    return import_cycles.import_graph(
+        MODULES, lambda module: ((target, line) for target, _, line, _ in imports(module)))
 
 
 def test_the_cycle_finder_finds_a_cycle():
-    assert find_cycle({"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}}) == ["a", "b", "c", "a"]
-    assert find_cycle({"a": {"b": 1}, "b": {}, "c": {"a": 1, "b": 1}}) is None
+    assert import_cycles.find_cycle({"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}}) == ["a", "b", "c", "a"]
+    assert import_cycles.find_cycle({"a": {"b": 1}, "b": {}, "c": {"a": 1, "b": 1}}) is None
 
 
 def test_the_graph_sees_relative_and_nested_imports():
@@ -105,7 +77,7 @@ def test_the_graph_sees_relative_and_nested_imports():
 
 def test_the_package_has_no_import_cycle():
     graph = import_graph()
-    cycle = find_cycle(graph)
+    cycle = import_cycles.find_cycle(graph)
     assert cycle is None, "import cycle: " + " -> ".join(
         f"{a} (line {graph[a][b]})" for a, b in zip(cycle, cycle[1:])) + f" -> {cycle[-1]}"
 
