@@ -87,14 +87,22 @@ class FeedbackPage(Preprocessor):
 
     enabled = Bool(True)
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._facts = {}  # (db_url, assignment) -> submission_facts: read once per converter run, not per page
+
     def preprocess(self, nb, resources):
         lang = rebuild.notebook_language(nb)
         info = resources.get("nbgrader", {})
         page = resources.setdefault("convgrade", {})
+        notices = []
+        if info.get("db_url"):
+            key = (info["db_url"], info.get("assignment"))
+            if key not in self._facts:
+                self._facts[key] = submission_facts(*key)
+            notices = submission_notices(self._facts[key].get(info.get("student")), lang)
         page.update(lang=lang, words={k: language.phrase(v, lang) for k, v in PAGE_WORDS.items()},
-                    titles=item_titles(nb, lang),
-                    notices=submission_notices(info.get("db_url"), info.get("assignment"), info.get("student"),
-                                               lang) if info.get("db_url") else [])
+                    titles=item_titles(nb, lang), notices=notices)
         return nb, resources
 
 
@@ -116,21 +124,30 @@ def item_titles(nb, lang):
     return titles
 
 
-def submission_notices(db_url, assignment, student, lang):
-    """The sentences about ``student``'s whole submission of ``assignment``: its problem
-    (``convgrade_submission.status``) and its late penalty (:func:`late_notice`)."""
+def submission_facts(db_url, assignment):
+    """``{student: (their convgrade_submission row, nbgrader's seconds late)}`` for every
+    recorded submission of ``assignment``: one read of each table for the whole class."""
     table = read_table(db_url, "submission")
-    rows = table[(table["assignment"] == assignment) & (table["student"] == student)]
-    if rows.empty:
-        return []
-    row = rows.iloc[0]
-    notices = [language.phrase(STATUS_NOTICES[row["status"]], lang)] if row["status"] in STATUS_NOTICES else []
+    rows = table[table["assignment"] == assignment]
     with Gradebook(db_url) as gradebook:
         try:
-            submission = gradebook.find_submission(assignment, student)
-            seconds_late = submission.total_seconds_late
+            late = {s.student.id: s.total_seconds_late for s in gradebook.assignment_submissions(assignment)}
         except MissingEntry:
-            seconds_late = 0
+            late = {}
+    facts = {}
+    for _, row in rows.iterrows():
+        facts.setdefault(row["student"], (row, late.get(row["student"], 0)))
+    return facts
+
+
+def submission_notices(facts, lang):
+    """The sentences about one student's whole submission, from its ``facts`` (an entry of
+    :func:`submission_facts`; None: nothing recorded): its problem (``convgrade_submission.status``)
+    and its late penalty (:func:`late_notice`)."""
+    if facts is None:
+        return []
+    row, seconds_late = facts
+    notices = [language.phrase(STATUS_NOTICES[row["status"]], lang)] if row["status"] in STATUS_NOTICES else []
     lms_late = bool(row.get("lms_late") == 1)  # NULL (NaN) in rows written before the LMS mark was kept
     late = late_notice(seconds_late, _number(row.get("late_penalty")), _number(row.get("max_score")), lang,
                        lms_late=lms_late)
