@@ -16,13 +16,15 @@ Patches are gathered one of two ways, chosen per signature by a cost estimate:
   summed. Outputs are computed at the padded grid's row pitch; the few
   columns that fall past the edge are dropped at the end.
 
-- **Winograd F(2x2, 3x3)** (:mod:`reference.winograd`) for 2-d 3x3, stride 1,
-  dilation 1, groups 1 convolutions with enough channels: 2.25 times fewer
-  multiplications. Switched off as shipped (``winograd.DISPATCH``: slower
-  than the two above with AVX-512 BLAS kernels). Used only where :func:`reference.winograd.applies` and
+- **Winograd F(4x4, 3x3)** (:mod:`reference.winograd`) for 2-d 3x3, stride 1,
+  dilation 1, groups 1 convolutions with enough channels: 4 times fewer
+  multiplications, every transform a matrix product, in cache-sized blocks
+  of tiles. Used only where :func:`reference.winograd.applies` and
   the input and weight are finite (the transforms' sums would turn one
   ``inf`` into ``inf - inf = nan``); a non-finite result (an overflow inside
-  a transform) is recomputed by the paths above.
+  a transform) is recomputed by the paths above. Its float32 rounding error
+  is bounded by the terms of the whole output tile rather than of each
+  output (see the module).
 
 A large NumPy batch is split into one share of images per BLAS thread, each
 run in a worker thread with a one-thread BLAS (:func:`_shares`): no GEMM then

@@ -42,7 +42,7 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1, groups=1):
     - ``dx`` is the transposed convolution of ``dout`` with ``w`` (``w^T dout``,
       then col2im), cropped to the input size; for stride 1 it is the forward
       convolution of ``dout`` with the flipped, transposed kernel (Winograd
-      F(2x2, 3x3) for wide 3x3 kernels, see :mod:`reference.winograd`).
+      F(4x4, 3x3) for wide 3x3 kernels, see :mod:`reference.winograd`).
     - ``dw`` is ``dout`` times the patch matrix of ``x``: one matmul.
     - ``db`` is ``dout`` summed over batch and space.
 
