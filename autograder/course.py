@@ -19,6 +19,7 @@ workers and Dask.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import logging
 import os
@@ -233,6 +234,21 @@ def read_timestamp(folder):
     except OSError:
         return None
     return text or None
+
+
+def submission_hash(folder):
+    """SHA-256 over a submission's notebooks and timestamp (name and bytes, sorted)."""
+    digest = hashlib.sha256()
+    folder = Path(folder)
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and (path.suffix == ".ipynb" or path.name == "timestamp.txt"):
+                digest.update(path.name.encode("utf-8") + b"\0")
+                with open(path, "rb") as fh:
+                    for block in iter(lambda: fh.read(1 << 20), b""):
+                        digest.update(block)
+                digest.update(b"\0")
+    return digest.hexdigest()
 
 
 _RAISED = re.compile(r"^(?:[A-Za-z_][\w]*\.)*([A-Z]\w*(?:Error|Exception|Entry): .+)$", re.MULTILINE)

@@ -19,7 +19,6 @@ what lets workers, processes and Dask run it anywhere.
 from __future__ import annotations
 
 import copy
-import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ import nbformat
 import numpy as np
 
 from autograder import language
-from autograder.course import read_timestamp
+from autograder.course import read_timestamp, submission_hash
 from autograder.errors import ConvgradeError
 from autograder.pipeline import rebuild
 from autograder.pipeline.execute import Limits, execute_planned
@@ -203,17 +202,3 @@ def failed_result(course, assignment, student, status, detail, *, seconds=0.0):
                             seconds=seconds, notebooks=notebooks, timestamp=read_timestamp(folder),
                             submission_hash=submission_hash(folder))
 
-
-def submission_hash(folder):
-    """SHA-256 over a submission's notebooks and timestamp (name and bytes, sorted)."""
-    digest = hashlib.sha256()
-    folder = Path(folder)
-    if folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            if path.is_file() and (path.suffix == ".ipynb" or path.name == "timestamp.txt"):
-                digest.update(path.name.encode("utf-8") + b"\0")
-                with open(path, "rb") as fh:
-                    for block in iter(lambda: fh.read(1 << 20), b""):
-                        digest.update(block)
-                digest.update(b"\0")
-    return digest.hexdigest()

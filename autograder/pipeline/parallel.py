@@ -42,10 +42,11 @@ from multiprocessing.connection import wait
 
 from tqdm import tqdm
 
+from autograder.course import submission_hash
 from autograder.errors import ConvgradeError, UnknownAssignment
 from autograder.isolation.scratch import RunScratch, remove_tree
 from autograder.pipeline import rebuild
-from autograder.pipeline.grade import failed_result, grade_submission, submission_hash
+from autograder.pipeline.grade import failed_result, grade_submission
 from autograder.pipeline.identity import has_variants, load_roster
 from autograder.pipeline.record import Store, course_lock
 

@@ -60,7 +60,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from autograder.classroom.deadlines import is_due, state_of
 from autograder.pipeline.late_policy import is_late, parse_policy
-from autograder.course import Course
+from autograder.course import Course, submission_hash
 from autograder.errors import ConvgradeError
 from autograder.inert.csv_cells import write_csv
 from autograder.pipeline import record
@@ -71,8 +71,10 @@ NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_na
                     "first_name", "email", "raw_score", "late_submission_penalty", "score",
                     "max_score"]
 GRADE_COLUMNS = NBGRADER_COLUMNS + ["status", "state", "late_policy"]
-#: Read by the report, not exported: the LMS ids, answers waiting for the teacher, identity flag.
-EXTRA_COLUMNS = ["lms_user_id", "assignment_due", "seconds_late", "lms_late", "pending_items", "id_flag"]
+#: Read by the report, not exported: the LMS ids, answers waiting for the teacher, identity flag, and
+#: whether ``submitted/`` now holds other files than the graded ones (collected again since grading).
+EXTRA_COLUMNS = ["lms_user_id", "assignment_due", "seconds_late", "lms_late", "pending_items", "id_flag",
+                 "handed_in_again"]
 ITEM_COLUMNS = ["assignment", "student_id", "notebook", "grade_id", "kind", "check_ids", "score",
                 "max_score", "fraction", "needs_manual_grade", "misconception", "message", "status"]
 #: Canvas's student columns, in the order its GradebookImporter requires them.
@@ -141,7 +143,7 @@ def read_grades(course, now=None) -> pd.DataFrame:
                        "lms_user_id": getattr(student, "lms_user_id", None), "max_score": max_score,
                        "timestamp": None, "raw_score": None, "late_submission_penalty": None, "score": None,
                        "status": "", "late_policy": "", "assignment_due": due, "seconds_late": 0.0, "lms_late": False,
-                       "pending_items": 0, "id_flag": ""}
+                       "pending_items": 0, "id_flag": "", "handed_in_again": False}
                 sub, mine = submissions.get(student_id), ours.get((name, student_id))
                 if sub is None:
                     row["state"] = state_of(released=released, due=due, collected=student_id in collected[name],
@@ -156,11 +158,12 @@ def read_grades(course, now=None) -> pd.DataFrame:
                 else:
                     penalty = float(sub.late_submission_penalty or 0.0)
                 pending = pending_of.get((name, student_id), 0)
+                again = _handed_in_again(folders, name, student_id, mine, collected[name])
                 row.update(timestamp=sub.timestamp, seconds_late=seconds_late, lms_late=lms_late,
                            status=getattr(mine, "status", None) or "graded", pending_items=pending,
-                           id_flag=_text(getattr(mine, "id_flag", "")),
+                           id_flag=_text(getattr(mine, "id_flag", "")), handed_in_again=again,
                            late_policy=str(policy) if policy is not None else ("nbgrader" if late else ""),
-                           state=state_of(released=released, due=due, collected=True, graded=True,
+                           state=state_of(released=released, due=due, collected=True, graded=not again,
                                           pending_manual=pending > 0, late=late))
                 if row["state"] in FINAL_STATES:
                     row.update(raw_score=raw, late_submission_penalty=penalty, score=max(0.0, raw - penalty))
@@ -193,6 +196,8 @@ def unfinished_lines(grades: pd.DataFrame):
     for row in grades[grades["state"].isin(UNFINISHED_STATES)].itertuples(index=False):
         if row.state == "manual marking pending":
             why = "%d answer%s to mark in formgrader" % (row.pending_items, "s" * (row.pending_items != 1))
+        elif getattr(row, "handed_in_again", False):
+            why = "handed in again since it was graded: run `convgrade autograde %s`" % row.assignment
         else:
             why = "run `convgrade autograde %s`" % row.assignment
         lines.append("%s: %s: %s (%s); its grade is left empty" % (row.assignment, row.student_id, row.state, why))
@@ -436,6 +441,16 @@ def _sis_ids(url):
     finally:
         engine.dispose()
     return {f: i for f, i in rows if f and i}
+
+
+def _handed_in_again(folders, assignment, student, mine, collected):
+    """Whether ``submitted/STUDENT/ASSIGNMENT`` holds other files than the ones convgrade graded
+    (``mine.submission_hash``): a hand-in collected again since grading, whose old grade must not
+    be exported as if it were this one's. False without the course's folders or convgrade's row."""
+    graded_hash = _text(getattr(mine, "submission_hash", None))
+    if folders is None or not graded_hash or student not in collected:
+        return False
+    return submission_hash(folders.submission_dir(student, assignment)) != graded_hash
 
 
 def _course_folders(course):

@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from autograder.demo.simulate import simulated_class, student_notebook
-from autograder.pipeline.grade import submission_hash
+from autograder.course import submission_hash
 from autograder.pipeline.plan import inputs_seed
 from autograder.pipeline.record import ensure_schema
 

@@ -399,3 +399,55 @@ def test_export_of_real_grading_agrees_with_nbgrader_export(nbgrader_course, tmp
     items = export.read_items(course)
     flipped = items[(items["student_id"] == "s02") & (items["grade_id"] == "test_conv2d")].iloc[0]
     assert flipped["misconception"] == "flipped_kernel" and flipped["check_ids"] == "ps2.conv2d"
+
+
+@pytest.mark.slow
+def test_a_hand_in_collected_again_after_grading_is_not_exported_with_the_old_grade(nbgrader_course, tmp_path, capsys):
+    """s02 is graded on a flipped kernel, then hands in the right answers and the teacher collects
+    them. Until autograde runs again, every export and the report say "collected, not graded" with an
+    empty grade and the reason; the old partial score is never exported as the new hand-in's. After
+    autograde (which regrades only the changed hand-in) s02 has full marks."""
+    from autograder.classroom.release import release_assignment
+    from autograder.course import Course
+    from autograder.demo import simulate
+    from autograder.intake.collect import collect
+    from autograder.isolation.sandbox import active_protections
+    from autograder.pipeline.execute import Limits
+    from autograder.pipeline.parallel import autograde
+    from autograder.publish import report
+
+    root = nbgrader_course.root
+    shutil.copytree(classbook.ROOT / "source" / "ps2", root / "source" / "ps2")
+    course = Course(root)
+    release_assignment(course, "ps2")
+    personas = {p.id: p for p in simulate.roster() if p.id in ("s01", "s02")}
+    simulate.write_handins(course, [personas["s02"]], tmp_path / "first", ["ps2"])
+    collect(course, "ps2", tmp_path / "first")
+
+    def grade():
+        autograde(course, "ps2", workers=1, limits=Limits(cell_timeout=30.0, notebook_timeout=180.0),
+                  progress=False, require_sandbox="bubblewrap" in active_protections())
+
+    grade()
+    before = export.read_grades(course).set_index("student_id").loc["s02"]
+    assert before["state"] == "graded" and 0.0 < before["score"] < 17.0
+
+    simulate.write_handins(course, [personas["s01"]], tmp_path / "second", ["ps2"])
+    (tmp_path / "second" / "s01").rename(tmp_path / "second" / "s02")  # s02 now hands in the right answers
+    collect(course, "ps2", tmp_path / "second")
+    row = export.read_grades(course).set_index("student_id").loc["s02"]
+    assert row["state"] == "collected, not graded" and bool(row["handed_in_again"])
+    assert pd.isna(row["score"]) and pd.isna(row["raw_score"])
+    warned = []
+    for fmt in ("nbgrader", "canvas", "moodle"):
+        path = export.export_grades(course, fmt, tmp_path / ("%s.csv" % fmt), on_warning=warned.append)
+        text = path.read_text(encoding="utf-8")
+        assert "%.2f" % before["score"] not in text, f"{fmt} export still carries the old grade"
+    assert any(line.startswith("ps2: s02: collected, not graded (handed in again since it was graded")
+               for line in warned), warned
+    waiting = report.report_data(course).waiting
+    assert "s02" in waiting[waiting["what"] == "collected, not graded"]["students"].iloc[0]
+
+    grade()
+    after = export.read_grades(course).set_index("student_id").loc["s02"]
+    assert after["state"] == "graded" and not after["handed_in_again"] and after["score"] == 17.0
