@@ -8,6 +8,7 @@ directory, which the tests read after the run. Attacks that end the kernel or th
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -601,3 +602,31 @@ def _alive(pid):
             return fh.read().split(") ", 1)[1][0] != "Z"  # a zombie has already died
     except FileNotFoundError:
         return False
+
+
+class _Channel:
+    """A client channel that always holds the next of ``messages`` (the last one for ever)."""
+
+    def __init__(self, *messages):
+        self.messages = list(messages)
+
+    async def get_msg(self, timeout=None):
+        await asyncio.sleep(0)  # as a real channel does: a client that never stops reading times out
+        return self.messages.pop(0) if len(self.messages) > 1 else self.messages[0]
+
+
+def test_the_kernel_is_ready_once_it_answered_without_waiting_for_iopub_silence():
+    """jupyter_client's readiness check reads IOPub until it has been silent for 0.2 s: every
+    notebook waited 200 ms for nothing (issue 14). The sandbox's client is ready as soon as
+    the kernel answered ``kernel_info`` and IOPub delivered a message, even if IOPub never
+    goes quiet, and keeps the reply for the notebook's ``language_info``."""
+    from autograder.pipeline.execute import _ReadyClient
+
+    reply = {"msg_type": "kernel_info_reply",
+             "content": {"protocol_version": "5.4", "language_info": {"name": "python"}}}
+    client = _ReadyClient()
+    client.kernel_info = lambda: None
+    client._shell_channel = _Channel(reply)
+    client._iopub_channel = _Channel({"msg_type": "iopub_welcome"}, {"msg_type": "status"})
+    asyncio.run(asyncio.wait_for(client.wait_for_ready(timeout=5), timeout=5))
+    assert client.kernel_info_reply is reply
