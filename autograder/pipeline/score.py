@@ -10,6 +10,12 @@ is its nbgrader points times the share of its checks (several checks: their mean
 test cell without checks follows nbgrader's rule (an error in its output: 0); a
 manually graded answer follows ``nbgrader.utils.determine_grade`` (unchanged: 0,
 otherwise left for the teacher).
+
+:func:`score_check` is also what a stock nbgrader kernel runs for a hidden check
+(``convgrade_kernel.check`` -> :mod:`autograder.pipeline.in_process`), so the notebook
+stages (:mod:`autograder.pipeline.rebuild`: nbformat, nbconvert) and nbgrader are imported
+by the functions that score whole notebooks, not with this module: at module level they
+cost every stock-graded notebook 3.4-4.5 s of imports (measured 2026-12-06).
 """
 from __future__ import annotations
 
@@ -18,13 +24,11 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 import numpy as np
-from nbgrader import utils as nbutils
 
 from autograder import language
 from autograder.judging import registry
 from autograder.judging.contract import describe_case, expected_exception
 from autograder.judging.library_use import scan_answers
-from autograder.pipeline import rebuild
 from autograder.records import CheckResult, ItemResult, Outcome
 from convgrade_kernel import probe
 from convgrade_kernel.codec import decode
@@ -197,6 +201,7 @@ def score_notebook(rebuilt, plan, execution):
     (:class:`autograder.pipeline.execute.ExecutionResult`) the executed notebook and the
     records each cell sent.
     """
+    from autograder.pipeline import rebuild
     executed, test_cells = execution.notebook, rebuilt.test_cells
     records, counts, stray = sealed_records(test_cells, execution.records)
     started = Counter(check_id for index, cell_ids in test_cells.items() for check_id in cell_ids
@@ -242,6 +247,9 @@ def item_from_checks(notebook, grade_id, points, check_ids, results):
 
 def _item_without_checks(notebook, cell, ran, lang):
     """The :class:`ItemResult` of a graded cell that calls no check (``ran``: the cell as executed)."""
+    from nbgrader import utils as nbutils
+
+    from autograder.pipeline import rebuild
     gid, points = rebuild.grade_id(cell), rebuild.points(cell)
     if rebuild.is_test_cell(cell):  # a plain nbgrader test cell: its own outputs decide
         score, _ = nbutils.determine_grade(ran)
@@ -258,6 +266,7 @@ def _item_without_checks(notebook, cell, ran, lang):
 def zero_items(source_nb, notebook, message):
     """Every graded cell of ``source_nb`` at 0, each with ``message`` (a notebook that is
     missing, could not be read, or whose grading failed)."""
+    from autograder.pipeline import rebuild
     items = []
     for cell in source_nb.cells:
         if rebuild.is_grade(cell) or rebuild.is_task(cell):
