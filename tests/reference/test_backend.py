@@ -92,6 +92,8 @@ def _cases(rng):
         "conv2d NHWC": ((np.moveaxis(x, 1, -1), np.transpose(w, (2, 3, 1, 0)), b),
                         dict(kw, data_format="NHWC")),
         "conv3d": ((x3, w3), dict(padding=1, stride=2)),
+        # 64x64 channels, 3x3, an 8x8 output: the Winograd path (strided tile views, matmuls with out=)
+        "conv2d Winograd": ((rng.standard_normal((1, 64, 8, 8)), rng.standard_normal((64, 64, 3, 3))), dict(padding=1)),
         "conv_transpose1d": ((x1, rng.standard_normal((3, 2, 3))), dict(stride=2, output_padding=1)),
         "conv_transpose2d": ((x, rng.standard_normal((4, 3, 3, 2))), dict(stride=2, padding=1, groups=2)),
         "max_pool1d": ((x1, 2), {}),
