@@ -321,7 +321,9 @@ def main(argv=()):
     results = evaluate(rows, stress)
     print("\ntargets:")
     for name, value, limit, met in results:
-        print(f"  {'met   ' if met else 'MISSED'}  {name}: {value:.2f} (target <= {limit})")
+        # two decimals, or three where two would print the target itself for a figure just past it
+        shown = f"{value:.2f}" if met or f"{value:.2f}" != f"{limit:.2f}" else f"{value:.3f}"
+        print(f"  {'met   ' if met else 'MISSED'}  {name}: {shown} (target <= {limit})")
     missed = [name for name, _, _, met in results if not met]
     print(f"\n{'all targets met' if not missed else 'MISSED: ' + '; '.join(missed)}")
 
